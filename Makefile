@@ -1,0 +1,48 @@
+# The two commands: `make run` starts the service, `make test` runs the tests.
+# Both build the virtualenv from nothing on a fresh machine.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+WORKERS ?= 1
+HOST ?= 0.0.0.0
+PORT ?= 8000
+export PROMETHEUS_MULTIPROC_DIR ?= $(CURDIR)/data/prometheus
+
+.PHONY: run test venv dev-venv migrate catalog routing-eval bench bench-peer soak clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+dev-venv: $(VENV)/.dev-installed
+
+.env:
+	$(PY) -m gatewayproj.write_env .env
+
+migrate: venv .env
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v 0
+
+catalog: migrate
+	$(PY) manage.py load_catalog
+
+run: catalog
+	rm -rf $(PROMETHEUS_MULTIPROC_DIR) && mkdir -p $(PROMETHEUS_MULTIPROC_DIR)
+	$(VENV)/bin/gunicorn gatewayproj.asgi:application -k uvicorn_worker.UvicornWorker \
+		--workers $(WORKERS) --bind $(HOST):$(PORT) --graceful-timeout 30 --access-logfile -
+
+test: dev-venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+routing-eval: dev-venv
+	$(PY) bench/routing_eval.py
+
+clean:
+	rm -rf $(VENV) staticfiles

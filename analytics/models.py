@@ -1,0 +1,57 @@
+from django.conf import settings
+from django.db import models
+
+
+class UsageRecord(models.Model):
+    """One gateway request, whatever its outcome: written exactly once by analytics.services."""
+
+    class CacheOutcome(models.TextChoices):
+        HIT = "hit"
+        SEMANTIC_HIT = "semantic-hit"
+        MISS = "miss"
+        BYPASS = "bypass"
+
+    request_id = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="usage_records")
+    gateway_key = models.ForeignKey(
+        "keys.GatewayKey", on_delete=models.SET_NULL, null=True, blank=True, related_name="usage_records"
+    )
+    requested_model = models.CharField(max_length=100, blank=True)
+    model = models.CharField(max_length=100, blank=True, help_text="The model that answered.")
+    provider = models.CharField(max_length=20, blank=True)
+    complexity = models.CharField(max_length=10, blank=True)
+    stream = models.BooleanField(default=False)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    cached_tokens = models.PositiveIntegerField(default=0)
+    reasoning_tokens = models.PositiveIntegerField(default=0)
+    cost_usd = models.DecimalField(
+        max_digits=14, decimal_places=8, null=True, blank=True, help_text="Empty when the model is unpriced."
+    )
+    is_priced = models.BooleanField(default=True)
+    baseline_cost_usd = models.DecimalField(
+        max_digits=14, decimal_places=8, null=True, blank=True,
+        help_text="What the most expensive eligible model would have cost.",
+    )
+    saved_by_cache_usd = models.DecimalField(max_digits=14, decimal_places=8, null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(default=0)
+    ttft_ms = models.PositiveIntegerField(null=True, blank=True)
+    overhead_ms = models.FloatField(default=0)
+    cache = models.CharField(max_length=12, choices=CacheOutcome.choices, default=CacheOutcome.MISS)
+    fallbacks = models.PositiveSmallIntegerField(default=0)
+    status = models.PositiveSmallIntegerField()
+    error_code = models.CharField(max_length=50, blank=True)
+    request_body = models.JSONField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "created_at"]),
+            models.Index(fields=["user", "model", "created_at"]),
+            models.Index(fields=["gateway_key", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.request_id

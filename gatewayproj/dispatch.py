@@ -1,0 +1,60 @@
+"""The ASGI application: a path dispatcher in front of two Django handlers, plus lifespan.
+
+Django's ASGIHandler loads `settings.MIDDLEWARE`; the gateway handler loads
+`settings.GATEWAY_MIDDLEWARE` instead, so /v1 requests skip the session, CSRF, auth and message
+middleware whose sync hooks would each cost a thread hop.
+"""
+import logging
+
+from django.conf import settings
+from django.core.handlers.asgi import ASGIHandler
+
+logger = logging.getLogger(__name__)
+
+GATEWAY_PATH_PREFIX = "/v1/"
+
+
+class GatewayASGIHandler(ASGIHandler):
+    def load_middleware(self, is_async=False):
+        configured = settings.MIDDLEWARE
+        settings.MIDDLEWARE = settings.GATEWAY_MIDDLEWARE
+        try:
+            super().load_middleware(is_async=is_async)
+        finally:
+            settings.MIDDLEWARE = configured
+
+
+class GatewayApplication:
+    def __init__(self):
+        self.site = ASGIHandler()
+        self.gateway = GatewayASGIHandler()
+
+    async def __call__(self, scope, receive, send):
+        kind = scope["type"]
+        if kind == "lifespan":
+            return await self.lifespan(receive, send)
+        if kind == "http" and scope["path"].startswith(GATEWAY_PATH_PREFIX):
+            return await self.gateway(scope, receive, send)
+        return await self.site(scope, receive, send)
+
+    async def lifespan(self, receive, send):
+        from gateway.lifecycle import shutdown, startup
+
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await startup()
+                except Exception as exc:  # start-up must report, not hang
+                    logger.exception("gateway start-up failed")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+def build_application() -> GatewayApplication:
+    return GatewayApplication()

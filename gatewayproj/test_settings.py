@@ -1,0 +1,10 @@
+"""Settings for the test suite: the real settings with test secrets and fast password hashing."""
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef")
+os.environ.setdefault("ENCRYPTION_KEY", "q9Qm0vQ2cZ4hY8mJ1nH6sT3rX7wB5eK0aL2dF4gJ6hM=")
+os.environ.setdefault("ALLOW_PRIVATE_PROVIDER_URLS", "true")
+
+from gatewayproj.settings import *  # noqa: E402,F401,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
