@@ -16,7 +16,7 @@ from django.core.cache import cache
 
 VERSION_KEY = "registry:version"
 CHECK_INTERVAL = 1.0
-DEFAULT_MIN_QUALITY = {"simple": 0, "moderate": 60, "complex": 75, "expert": 88}
+DEFAULT_MIN_QUALITY = {"simple": 0, "moderate": 65, "complex": 80, "expert": 90}
 
 
 @dataclass(frozen=True)

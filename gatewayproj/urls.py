@@ -13,4 +13,5 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("analytics/", include("analytics.page_urls")),
     path("v1/", include("gateway.urls")),
+    path("", include("analytics.ops_urls")),
 ]
