@@ -4,6 +4,7 @@ Django's ASGIHandler loads `settings.MIDDLEWARE`; the gateway handler loads
 `settings.GATEWAY_MIDDLEWARE` instead, so /v1 requests skip the session, CSRF, auth and message
 middleware whose sync hooks would each cost a thread hop.
 """
+import json
 import logging
 
 from django.conf import settings
@@ -34,7 +35,13 @@ class GatewayApplication:
         if kind == "lifespan":
             return await self.lifespan(receive, send)
         if kind == "http" and scope["path"].startswith(GATEWAY_PATH_PREFIX):
-            return await self.gateway(scope, receive, send)
+            limit = settings.GATEWAY_MAX_BODY_BYTES
+            if _declared_length(scope) > limit:
+                return await _too_large(send, limit)
+            try:
+                return await self.gateway(scope, _limited(receive, limit), send)
+            except RequestTooLarge:
+                return await _too_large(send, limit)
         return await self.site(scope, receive, send)
 
     async def lifespan(self, receive, send):
@@ -54,6 +61,45 @@ class GatewayApplication:
                 await shutdown()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def _declared_length(scope) -> int:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return 0
+    return 0
+
+
+def _limited(receive, limit: int):
+    """Cut off a body sent without Content-Length once it passes `limit` bytes."""
+    seen = 0
+
+    async def receive_limited():
+        nonlocal seen
+        message = await receive()
+        seen += len(message.get("body", b""))
+        if seen > limit:
+            raise RequestTooLarge
+        return message
+
+    return receive_limited
+
+
+class RequestTooLarge(Exception):
+    pass
+
+
+async def _too_large(send, limit: int) -> None:
+    body = json.dumps(
+        {"error": {"message": f"The request body is larger than {limit} bytes.", "type": "invalid_request_error",
+                   "param": None, "code": "request_too_large"}}
+    ).encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def build_application() -> GatewayApplication:

@@ -75,6 +75,7 @@ ANTHROPIC_DEFAULT_MAX_TOKENS = env.int("ANTHROPIC_DEFAULT_MAX_TOKENS", default=4
 
 # Request limits on /v1 (bigger or deeper bodies are refused before parsing).
 GATEWAY_MAX_BODY_BYTES = env.int("GATEWAY_MAX_BODY_BYTES", default=8 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = GATEWAY_MAX_BODY_BYTES
 GATEWAY_MAX_JSON_DEPTH = env.int("GATEWAY_MAX_JSON_DEPTH", default=64)
 GATEWAY_MAX_N = env.int("GATEWAY_MAX_N", default=8)
 GATEWAY_MAX_OUTPUT_TOKENS = env.int("GATEWAY_MAX_OUTPUT_TOKENS", default=200_000)
