@@ -4,11 +4,15 @@ Django's ASGIHandler loads `settings.MIDDLEWARE`; the gateway handler loads
 `settings.GATEWAY_MIDDLEWARE` instead, so /v1 requests skip the session, CSRF, auth and message
 middleware whose sync hooks would each cost a thread hop.
 """
+import asyncio
 import json
 import logging
 
 from django.conf import settings
-from django.core.handlers.asgi import ASGIHandler
+from django.core import signals
+from django.core.exceptions import RequestAborted
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.urls import set_script_prefix
 
 logger = logging.getLogger(__name__)
 
@@ -16,6 +20,14 @@ GATEWAY_PATH_PREFIX = "/v1/"
 
 
 class GatewayASGIHandler(ASGIHandler):
+    """Django's ASGIHandler with the /v1 middleware stack and without its two thread hops.
+
+    Django sends request_started and closes the response through sync_to_async; both only run
+    `close_old_connections`, which touches initialised connections, and the event loop thread
+    never has one (the ORM refuses to run there). So here they run inline. The rest — body
+    reading, disconnect detection that cancels the view, response sending — is Django's.
+    """
+
     def load_middleware(self, is_async=False):
         configured = settings.MIDDLEWARE
         settings.MIDDLEWARE = settings.GATEWAY_MIDDLEWARE
@@ -23,6 +35,51 @@ class GatewayASGIHandler(ASGIHandler):
             super().load_middleware(is_async=is_async)
         finally:
             settings.MIDDLEWARE = configured
+
+    async def handle(self, scope, receive, send):
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        set_script_prefix(get_script_prefix(scope))
+        signals.request_started.send(sender=self.__class__, scope=scope)
+        request, error_response = self.create_request(scope, body_file)
+        if request is None:
+            body_file.close()
+            await self.send_response(error_response, send)
+            error_response.close()
+            return
+
+        async def process_request():
+            response = await self.run_get_response(request)
+            try:
+                await self.send_response(response, send)
+            except asyncio.CancelledError:
+                pass
+            return response
+
+        listener = asyncio.create_task(self.listen_for_disconnect(receive))
+        worker = asyncio.create_task(process_request())
+        await asyncio.wait((listener, worker), return_when=asyncio.FIRST_COMPLETED)
+        for task in (listener, worker):
+            if task.done():
+                try:
+                    task.result()
+                except RequestAborted:
+                    pass
+            else:
+                task.cancel()
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    pass
+        try:
+            response = worker.result()
+        except asyncio.CancelledError:
+            signals.request_finished.send(sender=self.__class__)
+        else:
+            response.close()
+        body_file.close()
 
 
 class GatewayApplication:
