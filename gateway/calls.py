@@ -185,7 +185,9 @@ async def _translated(response: httpx.Response, translator: StreamTranslator, ct
             chunks.extend(translator.feed(event))
         if chunks:
             yield chunks
-    parser.close()
+    chunks = [chunk for event in parser.close() for chunk in translator.feed(event)]
+    if chunks:
+        yield chunks
     if not translator.is_complete:
         raise ProviderError("The provider's stream ended early.", status=0, code="stream_interrupted", is_retryable=True)
 
