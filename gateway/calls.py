@@ -16,7 +16,7 @@ import httpx
 from django.conf import settings
 
 from gateway.context import RequestContext
-from gateway.errors import AllProvidersFailedError, GatewayError, InvalidRequestError
+from gateway.errors import AllProvidersFailedError, GatewayError, InvalidRequestError, UpstreamError
 from gateway.providers import get_adapter
 from gateway.providers.base import Completion, ProviderError, StreamTranslator, UpstreamRequest
 from gateway.registry import ModelInfo
@@ -71,8 +71,11 @@ def _client_fault(error: ProviderError) -> GatewayError:
     )
 
 
-def _all_failed(log: FailureLog) -> AllProvidersFailedError:
+def _all_failed(log: FailureLog) -> GatewayError:
+    """503 when every candidate failed; 502 when the last one answered something unreadable."""
     last = log.errors[-1] if log.errors else None
+    if last is not None and last.code == "bad_upstream_response":
+        return UpstreamError("The provider returned a malformed response.")
     detail = f" The last error was {last.code} (status {last.status})." if last else ""
     return AllProvidersFailedError(f"Every candidate model failed.{detail}")
 
@@ -220,4 +223,5 @@ async def open_stream(ctx: RequestContext, candidates: list[Candidate], log: Fai
             raise
         return OpenStream(candidate, translator, pending, rest, response.aclose)
 
-    return await _attempts(ctx, candidates, log, attempt_once)
+    _, opened = await _attempts(ctx, candidates, log, attempt_once)
+    return opened
