@@ -8,7 +8,6 @@ from gateway.auth import authenticate
 from gateway.context import RequestContext
 from gateway.errors import GatewayError, InvalidRequestError
 from gateway.models_list import list_models
-from gateway.pipeline import JSONReply, handle_chat
 
 STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
@@ -37,6 +36,8 @@ async def chat_completions(request):
         return error_response(error)
     ctx = RequestContext(principal=principal)
     ctx.cache_bypass = request.headers.get("x-gateway-cache", "").strip().lower() == "no-cache"
+    from gateway.pipeline import JSONReply, handle_chat  # noqa: PLC0415 (pipeline imports every step)
+
     reply = await handle_chat(ctx, request.body)
     if isinstance(reply, JSONReply):
         return json_response(reply.status, reply.body, reply.headers)

@@ -8,3 +8,8 @@ os.environ.setdefault("ALLOW_PRIVATE_PROVIDER_URLS", "true")
 from gatewayproj.settings import *  # noqa: E402,F401,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# A file rather than SQLite's shared in-memory database, so that gunicorn workers started by the
+# multi-worker tests can open the same test database.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "data" / "test-gateway.db")}  # noqa: F405
