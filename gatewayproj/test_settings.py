@@ -12,4 +12,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # A file rather than SQLite's shared in-memory database, so that gunicorn workers started by the
 # multi-worker tests can open the same test database.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "data" / "test-gateway.db")}  # noqa: F405
+    # One file per test process: several test runs may go on side by side.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "data" / f"test-gateway-{os.getpid()}.db")}  # noqa: F405
