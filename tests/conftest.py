@@ -40,3 +40,12 @@ def bob_client(bob):
 @pytest.fixture
 def anon_client():
     return APIClient()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Remove this run's SQLite test database leftovers (WAL files outlive the database)."""
+    import os
+    from pathlib import Path
+
+    for leftover in Path(__file__).resolve().parents[1].glob(f"data/test-gateway-{os.getpid()}.db*"):
+        leftover.unlink(missing_ok=True)
