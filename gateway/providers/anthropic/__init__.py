@@ -10,9 +10,11 @@ Request translation (OpenAI -> Anthropic):
 - `tools` -> `{name, description, input_schema}`; `tool_choice` auto/none/required/named ->
   `{"type": auto|none|any|tool}`; `parallel_tool_calls: false` -> `disable_parallel_tool_use`.
 - `max_completion_tokens` / `max_tokens`, else `default_max_tokens` (4096): Anthropic requires it.
-- `temperature` is clamped to Anthropic's 0..1; `top_p`, `stop` (-> `stop_sequences`) and
-  `user` (-> `metadata.user_id`) are passed; `seed` has no equivalent and is ignored;
-  `n` > 1 is refused with 400 `unsupported_parameter`.
+- `stop` -> `stop_sequences`, `user` -> `metadata.user_id`. `temperature` and `top_p` are
+  checked but not sent: Anthropic deprecated its sampling parameters (the SDK dropped them and
+  Claude models from Opus 4.7 on answer 400 to them), so sending them would break requests on
+  new models while older ones fall back to their defaults. `seed` has no equivalent and is
+  ignored; `n` > 1 is refused with 400 `unsupported_parameter`.
 - JSON output: Anthropic has no "JSON mode". `response_format: json_schema` uses Anthropic's
   structured outputs (`output_config.format = {"type": "json_schema", "schema": ...}`), which
   guarantees schema-valid JSON on models that support it (older models answer 400, which is not

@@ -28,12 +28,10 @@ def messages_body(request: dict[str, Any], *, model: str, default_max_tokens: in
     stop = oa.stop_sequences(request)
     if stop:
         body["stop_sequences"] = stop
-    temperature = oa.number(request, "temperature")
-    if temperature is not None:
-        body["temperature"] = min(temperature, 1.0)  # OpenAI's range is 0-2, Anthropic's 0-1
-    top_p = oa.number(request, "top_p")
-    if top_p is not None:
-        body["top_p"] = top_p
+    # temperature/top_p are validated but not sent: Anthropic deprecated the sampling parameters
+    # (newer Claude models answer 400 to them; the SDK no longer has them).
+    oa.number(request, "temperature")
+    oa.number(request, "top_p")
     _add_tools(request, body)
     user = request.get("user")
     if isinstance(user, str) and user:
