@@ -38,7 +38,7 @@ class PublicAPIView(APIView):
 
 
 class SignupView(PublicAPIView):
-    @extend_schema(request=SignupInputSerializer, responses={201: SignupOutputSerializer, 400: FIELD_ERRORS},
+    @extend_schema(auth=[], request=SignupInputSerializer, responses={201: SignupOutputSerializer, 400: FIELD_ERRORS},
                    summary="Create an account and get a token pair")
     def post(self, request):
         data = _valid(SignupInputSerializer, request)
@@ -49,7 +49,7 @@ class SignupView(PublicAPIView):
 
 
 class LoginView(PublicAPIView):
-    @extend_schema(request=LoginInputSerializer,
+    @extend_schema(auth=[], request=LoginInputSerializer,
                    responses={200: TokenPairOutputSerializer, 400: FIELD_ERRORS,
                               401: OpenApiResponse(description="Bad credentials")},
                    summary="Exchange email and password for a token pair")
@@ -63,7 +63,7 @@ class LoginView(PublicAPIView):
 
 
 class RefreshView(PublicAPIView):
-    @extend_schema(request=RefreshInputSerializer,
+    @extend_schema(auth=[], request=RefreshInputSerializer,
                    responses={200: AccessTokenOutputSerializer, 400: FIELD_ERRORS,
                               401: OpenApiResponse(description="Invalid, expired or revoked refresh token")},
                    summary="Get a new access token")
