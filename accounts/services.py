@@ -90,23 +90,20 @@ def refresh_token_blacklist(*, user: User, refresh: str) -> None:
 def user_set_active(*, user: User, is_active: bool) -> User:
     user.is_active = is_active
     user.save(update_fields=["is_active"])
-    _forget_cached_keys(user)
+    _announce_keys_changed(user.pk, user.gateway_keys.values_list("digest", flat=True))
     return user
 
 
 def user_delete(*, user: User) -> None:
-    digests = list(user.gateway_keys.values_list("digest", flat=True))
-    user_id = user.pk
+    user_id, digests = user.pk, list(user.gateway_keys.values_list("digest", flat=True))
     user.delete()
+    _announce_keys_changed(user_id, digests)
+
+
+def _announce_keys_changed(user_id: int, digests) -> None:
     for digest in digests:
         key_events.key_changed(digest)
     key_events.user_keys_changed(user_id)
-
-
-def _forget_cached_keys(user: User) -> None:
-    for digest in user.gateway_keys.values_list("digest", flat=True):
-        key_events.key_changed(digest)
-    key_events.user_keys_changed(user.pk)
 
 
 def _valid_refresh_token(raw: str) -> RefreshToken:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+from contextlib import contextmanager
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -31,18 +32,20 @@ def encrypt_secret(plain: str) -> str:
 
 
 def decrypt_secret(token: str) -> str:
-    try:
+    with _failing_closed():
         return _fernet().decrypt(token.encode("ascii")).decode("utf-8")
-    except (InvalidToken, UnicodeError, ValueError):
-        raise SecretDecryptionError(
-            "A stored provider key cannot be decrypted with the configured ENCRYPTION_KEY."
-        ) from None
 
 
 def reencrypt_secret(token: str) -> str:
     """The same secret encrypted under the first key (raises SecretDecryptionError)."""
-    try:
+    with _failing_closed():
         return _fernet().rotate(token.encode("ascii")).decode("ascii")
+
+
+@contextmanager
+def _failing_closed():
+    try:
+        yield
     except (InvalidToken, UnicodeError, ValueError):
         raise SecretDecryptionError(
             "A stored provider key cannot be decrypted with the configured ENCRYPTION_KEY."
