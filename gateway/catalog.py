@@ -8,7 +8,9 @@ or priority discounts), taken on 2026-11-27 from the vendors' own pages:
 - Anthropic: https://platform.claude.com/docs/en/about-claude/pricing and
   https://platform.claude.com/docs/en/about-claude/models/overview.
 - Google: https://ai.google.dev/gemini-api/docs/pricing and
-  https://ai.google.dev/gemini-api/docs/models.
+  https://ai.google.dev/gemini-api/docs/models. The Gemini 4 models (Carbon GA 2026-11-10,
+  Neon 2026-11-18, Hydrogen) were newer than the copy of Google's pricing page at hand; their
+  prices are Google's list prices as quoted in the launch notes of gateways that bill at them.
 
 Where a vendor runs a time-limited introductory price, the catalog holds the standard price the
 vendor publishes beside it (a router tuned to a promotion would be wrong weeks later):
