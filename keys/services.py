@@ -6,7 +6,6 @@ Every change that the request path may have cached is announced through keys/eve
 """
 from __future__ import annotations
 
-import unicodedata
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -89,8 +88,9 @@ def validate_provider_key(raw: str) -> None:
         raise ValidationError(f"The key is too short (at least {PROVIDER_KEY_MIN_LENGTH} characters).")
     if len(raw) > PROVIDER_KEY_MAX_LENGTH:
         raise ValidationError(f"The key is too long (at most {PROVIDER_KEY_MAX_LENGTH} characters).")
-    if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in raw):
-        raise ValidationError("The key must not contain spaces or control characters.")
+    # Vendor keys travel in HTTP headers: printable ASCII only, no spaces or control characters.
+    if not all("!" <= ch <= "~" for ch in raw):
+        raise ValidationError("The key must be printable ASCII, without spaces or control characters.")
 
 
 def provider_key_create(*, user, provider: str, key: str, label: str = "") -> ProviderKey:

@@ -68,6 +68,7 @@ def test_owner_fields_in_the_body_are_ignored(alice, bob, alice_client):
         {"provider": "openai", "key": "sk-with\ttab-inside-1234"},
         {"provider": "openai", "key": "sk-with\u0007bell-inside-1234"},
         {"provider": "openai", "key": "sk-zero\u200bwidth-inside-1234"},
+        {"provider": "openai", "key": "sk-\u00fcnicode-inside-1234"},
         {"provider": "openai", "key": "k" * 513},
         {"provider": "openai", "key": {"value": SECRET}},
         {"provider": "openai", "key": None},
