@@ -12,7 +12,7 @@ How a level is decided:
    three cut-points come from `classifier_model.json`, an ordinal logistic regression fitted by
    `bench/fit_classifier.py` on public benchmark prompts. The score is on a logit scale:
    below `thresholds["moderate"]` is simple, below `"complex"` moderate, below `"expert"` complex.
-3. Floors that hold whatever the score says: a prompt of `long_context_tokens` or more is at
+3. Floors that hold whatever the score says: a prompt of `long_prompt_tokens` or more is at
    least complex, tools with a long system prompt (an agent) at least complex, tools or images
    at least moderate.
 4. `reasons` name the inputs that pushed the score furthest from a typical request, and any floor.
@@ -46,14 +46,14 @@ DEFAULT_THRESHOLDS: dict[str, Any] = {
     "moderate": MODEL["thresholds"][0],
     "complex": MODEL["thresholds"][1],
     "expert": MODEL["thresholds"][2],
-    "long_context_tokens": 3000,
+    "long_prompt_tokens": 3000,
     "agent_system_tokens": 500,
     "short_task_tokens": 40,
     "weights": {},
 }
 
 INPUT_LABELS = {
-    "log_prompt_tokens": "prompt length",
+    "log_context_tokens": "context besides the last message (system, history, tools)",
     "log_task_tokens": "length of the last user message",
     "short_task": "short single-turn request",
     "conversation_depth": "conversation depth",
@@ -63,7 +63,6 @@ INPUT_LABELS = {
     "equations": "equations or arithmetic",
     "numbers": "numbers in the task",
     "questions": "questions asked",
-    "sentences": "sentences in the task",
     "list_items": "listed items or steps",
     "query_like": "looks like a search query",
     "tools": "tools offered",
@@ -90,7 +89,7 @@ def _label(name: str, features: dict) -> str:
 def _floors(features: dict, thresholds: dict) -> list[tuple[int, str]]:
     floors = []
     tokens = features["estimated_prompt_tokens"]
-    if tokens >= thresholds["long_context_tokens"]:
+    if tokens >= thresholds["long_prompt_tokens"]:
         floors.append((2, f"long context (~{tokens} tokens): at least complex"))
     if features["needs_tools"] and features["system_prompt_tokens"] >= thresholds["agent_system_tokens"]:
         floors.append((2, "tools with a long system prompt (an agent task): at least complex"))
@@ -114,14 +113,17 @@ def merged_thresholds(overrides: dict | None) -> dict:
 
 
 def score_inputs(inputs: dict[str, float], weight_overrides: dict[str, float] | None = None) -> tuple[float, list]:
-    """The linear score and each input's contribution relative to a typical request."""
+    """The linear score, and the contribution of each input present (non-zero) relative to its
+    value in a typical request: what the reasons report."""
+    weights = {**MODEL_WEIGHTS, **weight_overrides} if weight_overrides else MODEL_WEIGHTS
     score, contributions = 0.0, []
     for name, value in inputs.items():
-        weight = (weight_overrides or {}).get(name, MODEL_WEIGHTS.get(name, 0.0))
+        weight = weights.get(name, 0.0)
         if weight == 0.0:
             continue
         score += weight * value
-        contributions.append((weight * (value - TYPICAL_INPUTS.get(name, 0.0)), name))
+        if value:
+            contributions.append((weight * (value - TYPICAL_INPUTS.get(name, 0.0)), name))
     return score, contributions
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -92,25 +93,86 @@ def estimate_tokens(request: dict) -> int:
     return math.ceil(total_bytes / CHARS_PER_TOKEN) + count * MESSAGE_OVERHEAD_TOKENS + images * IMAGE_TOKENS
 
 
-def _keyword_pattern(phrase: str) -> str:
-    phrase = phrase.strip().lower()
-    wildcard = phrase.endswith("*")
-    body = re.escape(phrase.rstrip("*"))
-    start = r"\b" if phrase[:1].isalnum() else ""
-    end = r"\w*" if wildcard else (r"\b" if phrase.rstrip("*")[-1:].isalnum() else "")
-    return start + body + end
+def _trie_regex(phrases: dict[str, str]) -> str:
+    """One regex for many literal phrases, shaped as a trie so that each text position tries
+    only the branch of its next character. `phrases` maps a phrase to what must follow its
+    last character: `\\b`, `\\w*` (a `stem*` phrase) or nothing. Longer phrases win."""
+    trie: dict = {}
+    for phrase, suffix in phrases.items():
+        node = trie
+        for char in phrase:
+            node = node.setdefault(char, {})
+        if node.get("") != r"\w*":
+            node[""] = suffix
+
+    def render(node: dict) -> str:
+        branches = [re.escape(char) + render(child) for char, child in sorted(node.items()) if char]
+        if "" in node:
+            branches.append(node[""])
+        if len(branches) == 1:
+            return branches[0]
+        return "(?:" + "|".join(branches) + ")"
+
+    return render(trie)
+
+
+@dataclass(frozen=True)
+class KeywordMatcher:
+    """Every set's phrases in one alternation (one pass over the text); a hit is credited to
+    each set holding that phrase (exact phrases by lookup, `stem*` phrases by prefix)."""
+
+    names: tuple[str, ...]
+    pattern: re.Pattern | None
+    exact: dict[str, tuple[str, ...]]
+    stems: tuple[tuple[str, tuple[str, ...]], ...]
+
+    def count(self, text: str) -> dict[str, int]:
+        hits = dict.fromkeys(self.names, 0)
+        if self.pattern is None:
+            return hits
+        for match in self.pattern.findall(text):
+            owners = self.exact.get(match)
+            if owners is None:
+                owners = next((names for stem, names in self.stems if match.startswith(stem)), ())
+            for name in owners:
+                hits[name] += 1
+        return hits
+
+
+def _compile_trie(suffixes: dict[str, str]) -> re.Pattern:
+    # Word-start phrases need a boundary before them; the few that start with a symbol do not.
+    word = {p: s for p, s in suffixes.items() if p[0].isalnum()}
+    other = {p: s for p, s in suffixes.items() if not p[0].isalnum()}
+    parts = [r"\b" + _trie_regex(word)] if word else []
+    if other:
+        parts.append(_trie_regex(other))
+    return re.compile("|".join(parts))
 
 
 @lru_cache(maxsize=64)
-def _compile_sets(items: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[tuple[str, re.Pattern | None], ...]:
-    compiled = []
+def _compile_sets(items: tuple[tuple[str, tuple[str, ...]], ...]) -> KeywordMatcher:
+    exact: dict[str, list[str]] = {}
+    stems: dict[str, list[str]] = {}
     for name, phrases in items:
-        parts = sorted({_keyword_pattern(p) for p in phrases if isinstance(p, str) and p.strip()}, key=len, reverse=True)
-        compiled.append((name, re.compile("|".join(parts)) if parts else None))
-    return tuple(compiled)
+        for phrase in phrases:
+            phrase = phrase.strip().lower() if isinstance(phrase, str) else ""
+            if not phrase.rstrip("*"):
+                continue
+            target = stems if phrase.endswith("*") else exact
+            owners = target.setdefault(phrase.rstrip("*"), [])
+            if name not in owners:
+                owners.append(name)
+    suffixes = {p: (r"\b" if p[-1].isalnum() else "") for p in exact}
+    suffixes.update({p: r"\w*" for p in stems})
+    return KeywordMatcher(
+        names=tuple(name for name, _ in items),
+        pattern=_compile_trie(suffixes) if suffixes else None,
+        exact={phrase: tuple(owners) for phrase, owners in exact.items()},
+        stems=tuple(sorted(((stem, tuple(o)) for stem, o in stems.items()), key=lambda item: -len(item[0]))),
+    )
 
 
-def keyword_sets(overrides: dict | None) -> tuple[tuple[str, re.Pattern | None], ...]:
+def keyword_sets(overrides: dict | None) -> KeywordMatcher:
     """Compiled keyword sets: the defaults with the operator's sets replacing them by name."""
     merged = dict(DEFAULT_KEYWORDS)
     for name, phrases in (overrides or {}).items():
@@ -172,8 +234,8 @@ def extract_features(request: dict, *, keywords: dict | None = None) -> dict[str
     scan_text = (_scan(system_text) + "\n" + user_text).lower()
     task_text = _scan(last_user)
     tools = request.get("tools")
-    sets = _DEFAULT_SETS if not keywords else keyword_sets(keywords)
-    keyword_hits = {name: (len(pattern.findall(scan_text)) if pattern is not None else 0) for name, pattern in sets}
+    matcher = _DEFAULT_SETS if not keywords else keyword_sets(keywords)
+    keyword_hits = matcher.count(scan_text)
     stripped = last_user.strip()
     return {
         "estimated_prompt_tokens": estimate_tokens(request),
@@ -210,8 +272,8 @@ def extract_features(request: dict, *, keywords: dict | None = None) -> dict[str
 def model_inputs(features: dict, *, short_task_tokens: int = 40) -> dict[str, float]:
     """The numbers the linear score weighs, derived from the extracted features."""
     inputs = {
-        "log_prompt_tokens": math.log1p(features["estimated_prompt_tokens"]),
         "log_task_tokens": math.log1p(features["last_user_tokens"]),
+        "log_context_tokens": math.log1p(max(features["estimated_prompt_tokens"] - features["last_user_tokens"], 0)),
         "short_task": float(features["user_turns"] == 1 and features["last_user_tokens"] <= short_task_tokens),
         "conversation_depth": float(min(max(features["user_turns"] - 1, 0), 5)),
         "log_system_tokens": math.log1p(features["system_prompt_tokens"]),
@@ -220,7 +282,6 @@ def model_inputs(features: dict, *, short_task_tokens: int = 40) -> dict[str, fl
         "equations": math.log1p(features["equations"]),
         "numbers": math.log1p(features["numbers"]),
         "questions": float(min(features["questions"], 5)),
-        "sentences": math.log1p(features["sentences"]),
         "list_items": math.log1p(features["list_items"]),
         "query_like": float(features["is_query_like"]),
         "tools": float(features["needs_tools"]),

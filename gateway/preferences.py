@@ -4,6 +4,8 @@
     preferences_from_row(row)        RoutingPreference row -> Preferences
     load_preferences(user_id)        the user's Preferences, or None when they have set none
                                      (sync, one query: call it off the event loop and cache it)
+    preference_values(user_id)       the stored fields as a dict (defaults when there is no row)
+    preference_save(*, user_id, values)  create or update the row; answers preference_values
 """
 from __future__ import annotations
 
@@ -64,3 +66,36 @@ def load_preferences(user_id: int) -> Preferences | None:
 
     row = RoutingPreference.objects.filter(user_id=user_id).first()
     return None if row is None else preferences_from_row(row)
+
+
+EDITABLE_FIELDS = (
+    "allowed_providers", "blocked_providers", "allowed_models", "blocked_models",
+    "cost_weight", "quality_weight", "speed_weight", "max_price_per_mtok",
+)
+
+
+def preference_values(user_id: int) -> dict:
+    from gateway.models import RoutingPreference
+
+    row = RoutingPreference.objects.filter(user_id=user_id).first()
+    if row is None:
+        values = dict.fromkeys(EDITABLE_FIELDS)
+        values.update(allowed_providers=[], blocked_providers=[], allowed_models=[], blocked_models=[])
+        values["updated_at"] = None
+        return values
+    values = {name: getattr(row, name) for name in EDITABLE_FIELDS}
+    values["updated_at"] = row.updated_at
+    return values
+
+
+def preference_save(*, user_id: int, values: dict) -> dict:
+    """Write the given fields (the API has validated them) and answer the stored values."""
+    from gateway.models import RoutingPreference
+
+    changes = {name: values[name] for name in EDITABLE_FIELDS if name in values}
+    row, created = RoutingPreference.objects.get_or_create(user_id=user_id, defaults=changes)
+    if not created and changes:
+        for name, value in changes.items():
+            setattr(row, name, value)
+        row.save(update_fields=[*changes, "updated_at"])
+    return preference_values(user_id)
