@@ -3,8 +3,8 @@
     .venv/bin/python bench/fit_classifier.py [path/to/routing-dev.jsonl]
 
 An ordinal logistic regression (bench/ordinal_fit.py, pure Python) over the model inputs of
-gateway.classifier_features. The L2 strength is the one with the best mean of accuracy and
-within-one accuracy over repeated stratified 5-fold cross-validation; the final weights are
+gateway.classifier_features. The L2 strength is the one with the best accuracy over repeated
+stratified 5-fold cross-validation (ties: the stronger penalty); the final weights are
 fitted on all items. `typical` holds each input's mean, the reference the reasons are told
 against. Only numbers are written: no prompt text leaves the data folder.
 """
@@ -25,7 +25,7 @@ HAND_WEIGHTS = {
     "kw_reasoning": 1.0, "kw_math": 0.6, "kw_analysis": 0.8, "kw_creative": 0.3, "kw_expert": 1.0,
     "kw_code": 0.6, "kw_scope": 0.5, "kw_constraints": 0.5, "kw_long_output": 0.6, "kw_simple": -1.0,
     "kw_short_output": -1.0, "math_notation": 0.8, "code_present": 0.8, "conversation_depth": 0.3,
-    "log_task_tokens": 0.4, "list_items": 0.4, "query_like": -2.0, "short_task": -0.8,
+    "log_task_tokens": 0.4, "list_items": 0.4, "query_like": -2.0,
 }
 FOLDS, REPEATS = 5, 4
 MODEL_FILE = REPO / "gateway" / "classifier_model.json"
@@ -72,7 +72,7 @@ def main(path: str) -> None:
     results = {l2: cv_quality(X, y, names, l2) for l2 in L2_GRID}
     for l2, (exact, within) in results.items():
         print(f"l2={l2:<5g} CV accuracy {exact:.3f}  within-one {within:.3f}")
-    best = max(L2_GRID, key=lambda l2: (sum(results[l2]), l2))
+    best = max(L2_GRID, key=lambda l2: (round(results[l2][0], 3), l2))
     weights, thresholds = fit_from_rules(X, y, names, l2=best)
     model = {
         "about": "Ordinal logistic regression fitted by bench/fit_classifier.py; see gateway/classifier.py.",

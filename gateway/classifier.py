@@ -48,14 +48,12 @@ DEFAULT_THRESHOLDS: dict[str, Any] = {
     "expert": MODEL["thresholds"][2],
     "long_prompt_tokens": 3000,
     "agent_system_tokens": 500,
-    "short_task_tokens": 40,
     "weights": {},
 }
 
 INPUT_LABELS = {
     "log_context_tokens": "context besides the last message (system, history, tools)",
     "log_task_tokens": "length of the last user message",
-    "short_task": "short single-turn request",
     "conversation_depth": "conversation depth",
     "log_system_tokens": "system prompt length",
     "code_present": "code in the prompt",
@@ -135,7 +133,7 @@ def classify(request: dict, *, thresholds: dict | None = None, keywords: dict | 
     """Classify a chat completions body (already validated). See the module docstring."""
     limits = merged_thresholds(thresholds)
     features = extract_features(request, keywords=keywords)
-    inputs = model_inputs(features, short_task_tokens=limits["short_task_tokens"])
+    inputs = model_inputs(features)
     score, contributions = score_inputs(inputs, limits["weights"])
     level = level_for(score, limits)
     reasons = [f"score {score:.2f} → {LEVELS[level]}"]

@@ -269,12 +269,13 @@ def extract_features(request: dict, *, keywords: dict | None = None) -> dict[str
     }
 
 
-def model_inputs(features: dict, *, short_task_tokens: int = 40) -> dict[str, float]:
+def model_inputs(features: dict) -> dict[str, float]:
     """The numbers the linear score weighs, derived from the extracted features."""
     inputs = {
         "log_task_tokens": math.log1p(features["last_user_tokens"]),
-        "log_context_tokens": math.log1p(max(features["estimated_prompt_tokens"] - features["last_user_tokens"], 0)),
-        "short_task": float(features["user_turns"] == 1 and features["last_user_tokens"] <= short_task_tokens),
+        "log_context_tokens": math.log1p(
+            max(features["estimated_prompt_tokens"] - features["last_user_tokens"] - MESSAGE_OVERHEAD_TOKENS * features["message_count"], 0)
+        ),
         "conversation_depth": float(min(max(features["user_turns"] - 1, 0), 5)),
         "log_system_tokens": math.log1p(features["system_prompt_tokens"]),
         "code_present": float(features["code_blocks"] > 0 or features["code_lines"] >= 2),

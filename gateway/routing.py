@@ -185,9 +185,9 @@ def score_candidates(models: list[ModelInfo], *, prompt_tokens: int, completion_
             quality_score=round(q, 4),
             speed_score=round(s, 4),
             total=round(weights.cost * c + weights.quality * q + weights.speed * s, 4),
-            estimated_cost_usd=cost,
+            estimated_cost_usd=usd,
         )
-        for m, c, q, s in zip(models, cost_scores, qualities, speeds)
+        for m, usd, c, q, s in zip(models, costs, cost_scores, qualities, speeds)
     ]
     scored.sort(key=lambda cs: (-cs.total, cs.model_id))
     return scored
