@@ -55,3 +55,67 @@ class UsageRecord(models.Model):
 
     def __str__(self) -> str:
         return self.request_id
+
+
+class UsageDaily(models.Model):
+    """Totals of usage records per UTC day and dimension, kept by database triggers.
+
+    Migration 0002 installs the triggers (insert, update and delete of UsageRecord rows adjust
+    these totals in the same transaction) and backfills existing records; no Python code writes
+    here. Analytics selectors answer whole days from this table and only touch raw records for
+    partial days. `user_id` and `key_id` are plain integers (0 = no key) so the unique key holds
+    no NULLs.
+    """
+
+    day = models.DateField()
+    user_id = models.BigIntegerField()
+    key_id = models.BigIntegerField(default=0)
+    model = models.CharField(max_length=100, blank=True)
+    provider = models.CharField(max_length=20, blank=True)
+    complexity = models.CharField(max_length=10, blank=True)
+    cache = models.CharField(max_length=12)
+    status = models.PositiveSmallIntegerField()
+    requests = models.BigIntegerField(default=0)
+    unpriced = models.BigIntegerField(default=0)
+    cost_usd = models.DecimalField(max_digits=20, decimal_places=8, default=0)
+    baseline_saving_usd = models.DecimalField(
+        max_digits=20, decimal_places=8, default=0, help_text="Sum of baseline - cost where both are known."
+    )
+    saved_by_cache_usd = models.DecimalField(max_digits=20, decimal_places=8, default=0)
+    prompt_tokens = models.BigIntegerField(default=0)
+    completion_tokens = models.BigIntegerField(default=0)
+    cached_tokens = models.BigIntegerField(default=0)
+    reasoning_tokens = models.BigIntegerField(default=0)
+    latency_ms_total = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user_id", "day", "key_id", "model", "provider", "complexity", "cache", "status"],
+                name="analytics_daily_dims_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["day"], name="analytics_daily_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} user {self.user_id} {self.model or '-'}: {self.requests}"
+
+
+class UsageLatencyDaily(models.Model):
+    """How many requests per UTC day and user fell in each latency bucket (trigger-kept, like
+    UsageDaily). `bucket` is the latency rounded down to its bucket: exact below 200 ms, buckets
+    at most 2.5% wide above (see analytics/percentiles.py)."""
+
+    day = models.DateField()
+    user_id = models.BigIntegerField()
+    bucket = models.PositiveIntegerField()
+    requests = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user_id", "day", "bucket"], name="analytics_latency_unique")
+        ]
+        indexes = [models.Index(fields=["day"], name="analytics_latency_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} user {self.user_id} {self.bucket} ms: {self.requests}"
