@@ -65,7 +65,8 @@ class GatewayRun:
         status, body = probe_chat(self.target, self.target.named_model)
         self.responses += 1 if status else 0
         if status != 200:
-            self.problem = f"POST /v1/chat/completions answered {status or 'nothing'}: {body[:400]}"
+            self.problem = (f"POST /v1/chat/completions answered {status or 'nothing'}: {body[:400]}\n"
+                            f"gateway log:\n{self.target.service.log_tail(40)}")
         return self
 
     def __exit__(self, *exc):
