@@ -204,10 +204,18 @@ def number(request: dict[str, Any], name: str) -> float | None:
     return value
 
 
-def require_single_choice(request: dict[str, Any], vendor: str) -> None:
+# Parameters whose silent omission would change what the client gets back.
+_UNTRANSLATABLE = ("functions", "function_call", "audio", "prediction", "logprobs", "top_logprobs")
+
+
+def reject_untranslatable(request: dict[str, Any], vendor: str) -> None:
+    """400 `unsupported_parameter` for n > 1 and parameters the vendor has no equivalent for."""
     n = request.get("n")
     if n is not None and n != 1:
         raise unsupported_parameter("n", vendor)
+    for name in _UNTRANSLATABLE:
+        if request.get(name) not in (None, False):
+            raise unsupported_parameter(name, vendor)
 
 
 def count(value: Any) -> int:

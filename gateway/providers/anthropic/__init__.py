@@ -14,7 +14,8 @@ Request translation (OpenAI -> Anthropic):
   checked but not sent: Anthropic deprecated its sampling parameters (the SDK dropped them and
   Claude models from Opus 4.7 on answer 400 to them), so sending them would break requests on
   new models while older ones fall back to their defaults. `seed` has no equivalent and is
-  ignored; `n` > 1 is refused with 400 `unsupported_parameter`.
+  ignored. `n` > 1, `logprobs`, `audio`, `prediction` and the legacy `functions` are refused
+  with 400 `unsupported_parameter` rather than silently dropped.
 - JSON output: Anthropic has no "JSON mode". `response_format: json_schema` uses Anthropic's
   structured outputs (`output_config.format = {"type": "json_schema", "schema": ...}`), which
   guarantees schema-valid JSON on models that support it (older models answer 400, which is not

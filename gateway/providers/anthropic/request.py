@@ -11,7 +11,7 @@ JSON_OBJECT_INSTRUCTION = "Respond with a single valid JSON object and nothing e
 
 
 def messages_body(request: dict[str, Any], *, model: str, default_max_tokens: int, stream: bool) -> dict[str, Any]:
-    oa.require_single_choice(request, VENDOR)
+    oa.reject_untranslatable(request, VENDOR)
     system, messages = _conversation(oa.messages_of(request))
     body: dict[str, Any] = {
         "model": model,

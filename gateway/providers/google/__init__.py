@@ -18,7 +18,8 @@ Request translation (OpenAI -> Gemini):
 - `generationConfig`: temperature, topP, presence/frequency penalties, maxOutputTokens (from
   `max_completion_tokens` or `max_tokens`), stopSequences, seed; `response_format` json_object ->
   `responseMimeType: application/json`, json_schema -> also `responseJsonSchema`.
-- `n` > 1 is refused with 400 `unsupported_parameter`; `user` has no equivalent and is dropped.
+- `n` > 1, `logprobs`, `audio`, `prediction` and the legacy `functions` are refused with 400
+  `unsupported_parameter`; `user` has no equivalent and is dropped.
 
 Answer translation: text parts -> `content` (thought summaries dropped), `functionCall` parts ->
 `tool_calls` with the vendor's id when it sends one, else a generated `call_<hex>`;

@@ -25,7 +25,7 @@ def endpoint(base_url: str, model: str, *, stream: bool) -> str:
 
 
 def generate_body(request: dict[str, Any]) -> dict[str, Any]:
-    oa.require_single_choice(request, VENDOR)
+    oa.reject_untranslatable(request, VENDOR)
     system, contents = _conversation(oa.messages_of(request))
     body: dict[str, Any] = {"contents": contents}
     if system:

@@ -29,3 +29,18 @@ json_values = st.recursive(
     ),
     max_leaves=30,
 )
+
+# OpenAI-shaped requests with arbitrary insides: reach the translators past the first checks.
+messages = st.lists(
+    st.fixed_dictionaries(
+        {"role": st.sampled_from(["system", "developer", "user", "assistant", "tool", "function"])},
+        optional={"content": json_values, "tool_calls": json_values, "tool_call_id": st.sampled_from(["c1", "c2"]) | json_values},
+    ),
+    min_size=1,
+    max_size=5,
+)
+request_extras = st.dictionaries(
+    st.sampled_from(["tools", "tool_choice", "stop", "response_format", "max_tokens", "max_completion_tokens",
+                     "temperature", "top_p", "n", "seed", "user", "parallel_tool_calls", "logprobs"]),
+    json_values,
+)  # fmt: skip

@@ -8,7 +8,7 @@ from pydantic import TypeAdapter
 from gateway.providers.anthropic import AnthropicAdapter
 from gateway.providers.anthropic.request import JSON_OBJECT_INSTRUCTION
 from gateway.providers.base import ProviderError, SSEEvent, Usage
-from tests.gateway.providers.strategies import json_values
+from tests.gateway.providers.strategies import json_values, messages, request_extras
 from tests.gateway.providers.vendor_types import (
     assembled,
     assert_valid_anthropic_request,
@@ -130,6 +130,13 @@ def test_json_object_asks_for_json_in_the_system_prompt():
 def test_consecutive_user_messages_are_merged_and_empty_ones_dropped():
     body = body_for(messages=[{"role": "user", "content": "a"}, {"role": "user", "content": ""}, {"role": "user", "content": "b"}])
     assert body["messages"] == [{"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]}]
+
+
+@pytest.mark.parametrize("field, value", [("logprobs", True), ("functions", [{"name": "f"}]), ("audio", {"voice": "alloy"})])
+def test_parameters_without_an_equivalent_are_refused_not_dropped(field, value):
+    with pytest.raises(ProviderError) as caught:
+        build({"model": "auto", "messages": HI, field: value})
+    assert caught.value.code == "unsupported_parameter" and field in caught.value.message
 
 
 def test_more_than_one_choice_is_refused():
@@ -265,7 +272,7 @@ def test_an_input_delta_for_an_unknown_block_is_malformed():
         translator.feed(SSEEvent(data=orjson.dumps(event).decode(), event="content_block_delta"))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(value=json_values)
 def test_only_provider_errors_escape_parse_response(value):
     try:
@@ -274,7 +281,7 @@ def test_only_provider_errors_escape_parse_response(value):
         pass  # the only exception allowed: anything else fails the test
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(values=st.lists(json_values, max_size=5))
 def test_only_provider_errors_escape_the_stream_translator(values):
     translator = adapter.new_stream(**IDS)
@@ -285,8 +292,8 @@ def test_only_provider_errors_escape_the_stream_translator(values):
             pass  # the only exception allowed: anything else fails the test
 
 
-@settings(max_examples=200, deadline=None)
-@given(messages=st.lists(json_values, min_size=1, max_size=4), extra=st.dictionaries(st.sampled_from(["tools", "tool_choice", "stop", "response_format", "max_tokens", "temperature", "n"]), json_values))
+@settings(max_examples=150, deadline=None)
+@given(messages=messages, extra=request_extras)
 def test_only_provider_errors_escape_build_request(messages, extra):
     try:
         adapter.build_request({"messages": messages, **extra}, model="m", api_key="k", base_url="http://x", stream=False)

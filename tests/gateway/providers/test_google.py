@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from gateway.providers.base import ProviderError, SSEEvent, Usage
 from gateway.providers.google import GoogleAdapter
 from gateway.providers.google.request import SKIP_SIGNATURE
-from tests.gateway.providers.strategies import json_values
+from tests.gateway.providers.strategies import json_values, messages, request_extras
 from tests.gateway.providers.vendor_types import (
     assembled,
     assert_valid_completion,
@@ -227,7 +227,7 @@ def test_malformed_answers_are_bad_upstream_responses(payload):
     assert caught.value.code == "bad_upstream_response"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(value=json_values)
 def test_only_provider_errors_escape_parse_response(value):
     try:
@@ -236,7 +236,7 @@ def test_only_provider_errors_escape_parse_response(value):
         pass  # the only exception allowed: anything else fails the test
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(values=st.lists(json_values, max_size=5))
 def test_only_provider_errors_escape_the_stream_translator(values):
     translator = adapter.new_stream(**IDS)
@@ -247,8 +247,8 @@ def test_only_provider_errors_escape_the_stream_translator(values):
             pass  # the only exception allowed: anything else fails the test
 
 
-@settings(max_examples=200, deadline=None)
-@given(messages=st.lists(json_values, min_size=1, max_size=4), extra=st.dictionaries(st.sampled_from(["tools", "tool_choice", "stop", "response_format", "seed", "top_p"]), json_values))
+@settings(max_examples=150, deadline=None)
+@given(messages=messages, extra=request_extras)
 def test_only_provider_errors_escape_build_request(messages, extra):
     try:
         adapter.build_request({"messages": messages, **extra}, model="m", api_key="k", base_url="http://x", stream=True)

@@ -173,7 +173,7 @@ def test_malformed_answers_are_bad_upstream_responses(payload):
     assert caught.value.code == "bad_upstream_response" and caught.value.status == 502
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(value=json_values)
 def test_only_provider_errors_escape_parse_response(value):
     try:
@@ -182,7 +182,7 @@ def test_only_provider_errors_escape_parse_response(value):
         pass  # the only exception allowed: anything else fails the test
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(values=st.lists(json_values, max_size=4), raw=st.binary(max_size=20))
 def test_only_provider_errors_escape_the_stream_translator(values, raw):
     translator = adapter.new_stream(**IDS)
