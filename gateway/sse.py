@@ -71,11 +71,14 @@ class SSEParser:
                 self._data_size = 0
             self._event = b""
             return
-        if line[0] == 0x3A:  # ":" comment, e.g. keep-alives
+        if line.startswith(b"data: "):  # the common case, without the general field split
+            name, value = b"data", line[6:]
+        elif line[0] == 0x3A:  # ":" comment, e.g. keep-alives
             return
-        name, colon, value = line.partition(b":")
-        if colon and value[:1] == b" ":
-            value = value[1:]
+        else:
+            name, colon, value = line.partition(b":")
+            if colon and value[:1] == b" ":
+                value = value[1:]
         if name == b"data":
             self._data_size += len(value) + 1
             if self._data_size > self._max:

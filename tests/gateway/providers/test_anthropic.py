@@ -299,3 +299,14 @@ def test_only_provider_errors_escape_build_request(messages, extra):
         adapter.build_request({"messages": messages, **extra}, model="m", api_key="k", base_url="http://x", stream=False)
     except ProviderError:
         pass  # the only exception allowed: anything else fails the test
+
+
+def test_a_message_delta_that_reports_input_tokens_updates_the_prompt_count():
+    translator = adapter.new_stream(**IDS)
+    events = fixture_events("anthropic", "stream_text.sse")
+    for event in events[:-2]:
+        translator.feed(event)
+    delta = {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+             "usage": {"input_tokens": 30, "cache_read_input_tokens": 10, "output_tokens": 20}}  # fmt: skip
+    translator.feed(SSEEvent(data=orjson.dumps(delta).decode(), event="message_delta"))
+    assert translator.usage == Usage(prompt_tokens=40, completion_tokens=20, cached_tokens=10)

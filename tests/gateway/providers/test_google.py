@@ -254,3 +254,11 @@ def test_only_provider_errors_escape_build_request(messages, extra):
         adapter.build_request({"messages": messages, **extra}, model="m", api_key="k", base_url="http://x", stream=True)
     except ProviderError:
         pass  # the only exception allowed: anything else fails the test
+
+
+def test_a_usage_only_event_after_the_finish_updates_usage_without_another_finish():
+    translator, chunks = run_stream("stream_text.sse")
+    late = {"usageMetadata": {"promptTokenCount": 8, "candidatesTokenCount": 16, "totalTokenCount": 24}, "modelVersion": "gemini-2.5-flash"}
+    assert translator.feed(SSEEvent(data=orjson.dumps(late).decode())) == []
+    assert translator.usage == Usage(prompt_tokens=8, completion_tokens=16)
+    assert sum(1 for c in chunks if c["choices"][0]["finish_reason"]) == 1

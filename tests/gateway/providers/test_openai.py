@@ -191,3 +191,13 @@ def test_only_provider_errors_escape_the_stream_translator(values, raw):
             translator.feed(SSEEvent(data=data))
         except ProviderError:
             pass  # the only exception allowed: anything else fails the test
+
+
+def test_usage_on_a_content_chunk_is_kept_and_stripped_from_the_chunk():
+    translator = adapter.new_stream(**IDS)
+    chunk = {"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m",
+             "choices": [{"index": 0, "delta": {"content": "hi"}, "finish_reason": "stop"}],
+             "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}}  # fmt: skip
+    [forwarded] = translator.feed(SSEEvent(data=orjson.dumps(chunk).decode()))
+    assert "usage" not in forwarded and forwarded["choices"][0]["delta"] == {"content": "hi"}
+    assert translator.usage == Usage(prompt_tokens=3, completion_tokens=1)
