@@ -21,38 +21,15 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, CharField, Count, DecimalField, F, Func, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Q, QuerySet
 
 from analytics.models import UsageRecord
-from analytics.percentiles import daily_latency_percentiles, latency_percentile
+from analytics.percentiles import percentiles
+from analytics.rollups import grouped_totals, latency_histogram
 
 ZERO = Decimal(0)
-MONEY = DecimalField(max_digits=20, decimal_places=8)
 GROUPS = ("model", "provider", "day", "key")
-CACHE_HITS = ("hit", "semantic-hit")
-
-
-class UTCDay(Func):
-    """The record's UTC day as 'YYYY-MM-DD' (SQLite stores UTC text, so a prefix is the day)."""
-
-    output_field = CharField()
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="substr(%(expressions)s, 1, 10)", **extra)
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler, connection, template="((%(expressions)s AT TIME ZONE 'UTC')::date)::text", **extra
-        )
-
-
-def _money_sum(expression) -> Coalesce:
-    return Coalesce(Sum(expression, output_field=MONEY), Value(ZERO), output_field=MONEY)
-
-
-def _int_sum(field: str) -> Coalesce:
-    return Coalesce(Sum(field), 0)
+GROUP_DIMENSION = {"model": "model", "provider": "provider", "day": "day", "key": "key_id"}
 
 
 def scope_user_id(*, user, for_user_id: int | None) -> int | None:
@@ -64,66 +41,40 @@ def scope_user_id(*, user, for_user_id: int | None) -> int | None:
     return user.pk
 
 
-def scoped_records(*, user, period_from: dt.datetime, period_to: dt.datetime, for_user_id: int | None = None):
-    records = UsageRecord.objects.filter(created_at__gte=period_from, created_at__lt=period_to)
-    user_id = scope_user_id(user=user, for_user_id=for_user_id)
-    return records if user_id is None else records.filter(user_id=user_id)
-
-
 def _share(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
 def overview(*, user, period_from: dt.datetime, period_to: dt.datetime, for_user_id: int | None = None) -> dict:
-    records = scoped_records(user=user, period_from=period_from, period_to=period_to, for_user_id=for_user_id)
-    both_priced = Q(baseline_cost_usd__isnull=False, cost_usd__isnull=False)
-    totals = records.aggregate(
-        requests=Count("id"),
-        errors=Count("id", filter=Q(status__gte=400)),
-        cache_hits=Count("id", filter=Q(cache__in=CACHE_HITS)),
-        unpriced=Count("id", filter=Q(is_priced=False)),
-        sum_cost_usd=_money_sum("cost_usd"),
-        baseline_saving=_money_sum(
-            Case(When(both_priced, then=F("baseline_cost_usd") - F("cost_usd")), output_field=MONEY)
-        ),
-        sum_saved_by_cache_usd=_money_sum("saved_by_cache_usd"),
-        sum_prompt_tokens=_int_sum("prompt_tokens"),
-        sum_completion_tokens=_int_sum("completion_tokens"),
-        sum_cached_tokens=_int_sum("cached_tokens"),
-        sum_reasoning_tokens=_int_sum("reasoning_tokens"),
-        latency_total=_int_sum("latency_ms"),
+    user_id = scope_user_id(user=user, for_user_id=for_user_id)
+    t = grouped_totals(user_id=user_id, period_from=period_from, period_to=period_to)[0]
+    n = t["m_requests"]
+    latency = percentiles(
+        latency_histogram(user_id=user_id, period_from=period_from, period_to=period_to).get(None, []), (0.5, 0.95)
     )
-    n = totals["requests"]
     return {
         "requests": n,
-        "errors": totals["errors"],
-        "error_rate": _share(totals["errors"], n),
-        "cache_hits": totals["cache_hits"],
-        "cache_hit_rate": _share(totals["cache_hits"], n),
-        "unpriced_requests": totals["unpriced"],
-        "cost_usd": totals["sum_cost_usd"],
-        "saving_usd": totals["baseline_saving"] + totals["sum_saved_by_cache_usd"],
-        "saved_by_routing_usd": totals["baseline_saving"],
-        "saved_by_cache_usd": totals["sum_saved_by_cache_usd"],
-        "prompt_tokens": totals["sum_prompt_tokens"],
-        "completion_tokens": totals["sum_completion_tokens"],
-        "cached_tokens": totals["sum_cached_tokens"],
-        "reasoning_tokens": totals["sum_reasoning_tokens"],
-        "total_tokens": totals["sum_prompt_tokens"] + totals["sum_completion_tokens"],
-        "avg_latency_ms": round(totals["latency_total"] / n, 1) if n else None,
-        "p50_latency_ms": latency_percentile(records, 0.50, count=n),
-        "p95_latency_ms": latency_percentile(records, 0.95, count=n),
+        "errors": t["m_errors"],
+        "error_rate": _share(t["m_errors"], n),
+        "cache_hits": t["m_cache_hits"],
+        "cache_hit_rate": _share(t["m_cache_hits"], n),
+        "unpriced_requests": t["m_unpriced"],
+        "cost_usd": t["m_cost"],
+        "saving_usd": t["m_baseline_saving"] + t["m_saved_by_cache"],
+        "saved_by_routing_usd": t["m_baseline_saving"],
+        "saved_by_cache_usd": t["m_saved_by_cache"],
+        "prompt_tokens": t["m_prompt_tokens"],
+        "completion_tokens": t["m_completion_tokens"],
+        "cached_tokens": t["m_cached_tokens"],
+        "reasoning_tokens": t["m_reasoning_tokens"],
+        "total_tokens": t["m_prompt_tokens"] + t["m_completion_tokens"],
+        "avg_latency_ms": round(t["m_latency_total"] / n, 1) if n else None,
+        "p50_latency_ms": latency[0.5],
+        "p95_latency_ms": latency[0.95],
     }
 
 
-def _group_rows(records: QuerySet, group_field: str) -> QuerySet:
-    return records.values(group_field).annotate(
-        requests=Count("id"),
-        errors=Count("id", filter=Q(status__gte=400)),
-        sum_cost_usd=_money_sum("cost_usd"),
-        sum_prompt_tokens=_int_sum("prompt_tokens"),
-        sum_completion_tokens=_int_sum("completion_tokens"),
-    )
+BREAKDOWN_MEASURES = ("m_requests", "m_errors", "m_cost", "m_prompt_tokens", "m_completion_tokens")
 
 
 def cost_breakdown(
@@ -131,21 +82,14 @@ def cost_breakdown(
 ) -> list[dict]:
     """Rows of {"group", "label", "requests", "errors", "cost_usd", "prompt_tokens",
     "completion_tokens", "total_tokens"}; by cost (highest first), or by day (every day of the
-    period, empty days included)."""
+    period, empty days included). A key group is the key id (None: no key)."""
     if group_by not in GROUPS:
         raise ValueError(f"group_by must be one of {GROUPS}")
-    records = scoped_records(user=user, period_from=period_from, period_to=period_to, for_user_id=for_user_id)
-    if group_by == "day":
-        records = records.annotate(day=UTCDay("created_at"))
-    field = {"model": "model", "provider": "provider", "day": "day", "key": "gateway_key_id"}[group_by]
-    rows = [
-        {"group": row[field], "requests": row["requests"], "errors": row["errors"], "cost_usd": row["sum_cost_usd"],
-         "prompt_tokens": row["sum_prompt_tokens"], "completion_tokens": row["sum_completion_tokens"]}
-        for row in _group_rows(records, field)
-    ]
-    for row in rows:
-        row["total_tokens"] = row["prompt_tokens"] + row["completion_tokens"]
-        row["label"] = row["group"] if row["group"] not in ("", None) else "(none)"
+    dim = GROUP_DIMENSION[group_by]
+    user_id = scope_user_id(user=user, for_user_id=for_user_id)
+    totals = grouped_totals(user_id=user_id, period_from=period_from, period_to=period_to, dims=(dim,),
+                            measures=BREAKDOWN_MEASURES)
+    rows = [_breakdown_row(t[dim], t) for t in totals if t["m_requests"]]
     if group_by == "key":
         _label_keys(rows)
     if group_by == "day":
@@ -153,14 +97,27 @@ def cost_breakdown(
     return sorted(rows, key=lambda row: (-row["cost_usd"], -row["requests"], str(row["group"])))
 
 
+def _breakdown_row(group, t: dict) -> dict:
+    return {
+        "group": group,
+        "label": group if group not in ("", None) else "(none)",
+        "requests": t["m_requests"],
+        "errors": t["m_errors"],
+        "cost_usd": t["m_cost"],
+        "prompt_tokens": t["m_prompt_tokens"],
+        "completion_tokens": t["m_completion_tokens"],
+        "total_tokens": t["m_prompt_tokens"] + t["m_completion_tokens"],
+    }
+
+
 def _label_keys(rows: list[dict]) -> None:
     from keys.models import GatewayKey
 
-    ids = [row["group"] for row in rows if row["group"] is not None]
-    keys = {k.pk: k for k in GatewayKey.objects.filter(pk__in=ids).only("pk", "name", "prefix", "last4")}
+    keys = {k.pk: k for k in GatewayKey.objects.filter(pk__in=[r["group"] for r in rows]).only("name", "prefix", "last4")}
     for row in rows:
         key = keys.get(row["group"])
-        row["label"] = f"{key.name} ({key.masked})" if key else "(no key)"
+        row["group"] = row["group"] or None
+        row["label"] = f"{key.name} ({key.masked})" if key else ("(no key)" if row["group"] is None else "(deleted key)")
 
 
 def period_days(period_from: dt.datetime, period_to: dt.datetime) -> list[str]:
@@ -171,56 +128,83 @@ def period_days(period_from: dt.datetime, period_to: dt.datetime) -> list[str]:
 
 def _every_day(rows: list[dict], period_from: dt.datetime, period_to: dt.datetime) -> list[dict]:
     by_day = {row["group"]: row for row in rows}
-    empty = {"requests": 0, "errors": 0, "cost_usd": ZERO, "prompt_tokens": 0, "completion_tokens": 0,
-             "total_tokens": 0}
-    return [by_day.get(day) or {"group": day, "label": day, **empty} for day in period_days(period_from, period_to)]
+    empty = {"m_requests": 0, "m_errors": 0, "m_cost": ZERO, "m_prompt_tokens": 0, "m_completion_tokens": 0}
+    return [by_day.get(day) or _breakdown_row(day, empty) for day in period_days(period_from, period_to)]
 
 
 def model_distribution(
     *, user, period_from: dt.datetime, period_to: dt.datetime, for_user_id: int | None = None
 ) -> dict:
     """{"requests", "models": [{"model", "provider", "requests", "share"}],
-    "complexities": [{"complexity", "requests", "share"}], "providers": [...]} by requests."""
-    records = scoped_records(user=user, period_from=period_from, period_to=period_to, for_user_id=for_user_id)
+    "complexities": [{"complexity", "requests", "share"}], "providers": [...]}, most requests first."""
+    user_id = scope_user_id(user=user, for_user_id=for_user_id)
+    rows = grouped_totals(user_id=user_id, period_from=period_from, period_to=period_to,
+                          dims=("model", "provider", "complexity"), measures=("m_requests",))
+    total = sum(row["m_requests"] for row in rows)
 
     def counted(*fields):
-        return list(records.values(*fields).annotate(requests=Count("id")).order_by("-requests", *fields))
-
-    models = counted("model", "provider")
-    total = sum(row["requests"] for row in models)
-    for rows in (models, complexities := counted("complexity"), providers := counted("provider")):
+        sums: dict[tuple, int] = {}
         for row in rows:
-            row["share"] = _share(row["requests"], total)
-    return {"requests": total, "models": models, "complexities": complexities, "providers": providers}
+            key = tuple(row[f] for f in fields)
+            sums[key] = sums.get(key, 0) + row["m_requests"]
+        ordered = sorted(sums.items(), key=lambda item: (-item[1], item[0]))
+        return [{**dict(zip(fields, key)), "requests": n, "share": _share(n, total)} for key, n in ordered if n]
+
+    return {"requests": total, "models": counted("model", "provider"), "complexities": counted("complexity"),
+            "providers": counted("provider")}
 
 
 def daily_cost_by_provider(
     *, user, period_from: dt.datetime, period_to: dt.datetime, for_user_id: int | None = None
 ) -> dict:
     """{"days": [...], "series": {provider: [Decimal per day]}} for the stacked cost chart."""
-    records = scoped_records(user=user, period_from=period_from, period_to=period_to, for_user_id=for_user_id)
-    rows = records.annotate(day=UTCDay("created_at")).values("day", "provider").annotate(cost=_money_sum("cost_usd"))
+    user_id = scope_user_id(user=user, for_user_id=for_user_id)
+    rows = grouped_totals(user_id=user_id, period_from=period_from, period_to=period_to,
+                          dims=("day", "provider"), measures=("m_cost",))
     days = period_days(period_from, period_to)
     index = {day: i for i, day in enumerate(days)}
     series: dict[str, list[Decimal]] = {}
     for row in rows:
-        if row["day"] in index and row["cost"]:
-            series.setdefault(row["provider"] or "(none)", [ZERO] * len(days))[index[row["day"]]] += row["cost"]
+        if row["day"] in index and row["m_cost"]:
+            series.setdefault(row["provider"] or "(none)", [ZERO] * len(days))[index[row["day"]]] += row["m_cost"]
     return {"days": days, "series": dict(sorted(series.items()))}
 
 
 def daily_latency(
     *, user, period_from: dt.datetime, period_to: dt.datetime, for_user_id: int | None = None
 ) -> dict:
-    """{"days": [...], "p50": [ms or None], "p95": [...]} for the latency chart."""
-    records = scoped_records(user=user, period_from=period_from, period_to=period_to, for_user_id=for_user_id)
+    """{"days": [...], "p50": [ms or None per day], "p95": [...]} for the latency chart."""
+    user_id = scope_user_id(user=user, for_user_id=for_user_id)
+    histograms = latency_histogram(user_id=user_id, period_from=period_from, period_to=period_to, by_day=True)
     days = period_days(period_from, period_to)
-    by_day = daily_latency_percentiles(records.annotate(day=UTCDay("created_at")), (0.5, 0.95))
-    return {
-        "days": days,
-        "p50": [by_day.get(day, {}).get(0.5) for day in days],
-        "p95": [by_day.get(day, {}).get(0.95) for day in days],
-    }
+    by_day = {day: percentiles(histograms.get(day, []), (0.5, 0.95)) for day in days}
+    return {"days": days, "p50": [by_day[d][0.5] for d in days], "p95": [by_day[d][0.95] for d in days]}
+
+
+def request_count(
+    *, user_id: int | None, period_from: dt.datetime, period_to: dt.datetime, filters: dict
+) -> int:
+    """How many records request_log would list, counted from the rollups."""
+    return grouped_totals(user_id=user_id, period_from=period_from, period_to=period_to, measures=("m_requests",),
+                          filters=filters)[0]["m_requests"]
+
+
+class RequestLog:
+    """A lazily sliced request log whose count() comes from the rollups (Paginator-friendly)."""
+
+    ordered = True
+
+    def __init__(self, records: QuerySet, count: int):
+        self.records, self._count = records, count
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, item):
+        return self.records[item]
 
 
 def request_log(
@@ -234,21 +218,21 @@ def request_log(
     key: int | None = None,
     complexity: str | None = None,
     cache: str | None = None,
-) -> QuerySet:
-    """Records newest first. `status`: an exact code ("429"), a class ("2xx"... "5xx"), "ok"
-    (< 400) or "error" (>= 400)."""
-    records = scoped_records(user=user, period_from=period_from, period_to=period_to, for_user_id=for_user_id)
-    if model:
-        records = records.filter(model=model)
+) -> RequestLog:
+    """Records newest first, sliceable, with a count(). `status`: a code ("429"), a class
+    ("2xx"... "5xx"), "ok" (< 400) or "error" (>= 400)."""
+    user_id = scope_user_id(user=user, for_user_id=for_user_id)
+    filters = {name: value for name, value in
+               (("model", model), ("key_id", key), ("complexity", complexity), ("cache", cache)) if value}
     if status:
-        records = records.filter(status_filter(status))
-    if key is not None:
-        records = records.filter(gateway_key_id=key)
-    if complexity:
-        records = records.filter(complexity=complexity)
-    if cache:
-        records = records.filter(cache=cache)
-    return records.select_related("gateway_key").order_by("-created_at", "-id")
+        filters["status"] = status_filter(status)
+    records = UsageRecord.objects.filter(created_at__gte=period_from, created_at__lt=period_to)
+    if user_id is not None:
+        records = records.filter(user_id=user_id)
+    raw_filters = {("gateway_key_id" if k == "key_id" else k): v for k, v in filters.items() if k != "status"}
+    records = records.filter(filters.get("status", Q()), **raw_filters)
+    count = request_count(user_id=user_id, period_from=period_from, period_to=period_to, filters=filters)
+    return RequestLog(records.select_related("gateway_key").order_by("-created_at", "-id"), count)
 
 
 def status_filter(status: str) -> Q:
