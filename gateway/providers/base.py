@@ -16,6 +16,12 @@ An adapter answers four questions:
 
 Malformed vendor output (bad JSON, an unexpected shape) raises `ProviderError` with status 502
 and code `bad_upstream_response`; the message never includes vendor text.
+
+A request the vendor cannot express (n > 1 outside OpenAI, a malformed message, a tool result
+without its call, ...) makes `build_request` raise `ProviderError` 400 with code
+`invalid_request`, `unsupported_content` or `unsupported_parameter` (never retryable): the
+client's fault, to be answered as a 400. Adapters live in `gateway.providers.ADAPTERS`
+(`get_adapter(slug)`); each module's docstring documents its translation choices.
 """
 from __future__ import annotations
 

@@ -15,8 +15,6 @@ from gateway.providers.base import RETRYABLE_STATUSES, ProviderError, bad_upstre
 from gateway.retry import parse_retry_after
 
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]{0,63}")
-# Statuses a vendor uses that mean "this request is wrong": trying it again cannot help.
-_CLIENT_ERRORS = {400, 401, 403, 404, 413, 422}
 
 
 def decode_json(payload: bytes | str) -> Any:
@@ -77,7 +75,7 @@ def status_error(
 ) -> ProviderError:
     """A ProviderError for a vendor HTTP failure; retryable per RETRYABLE_STATUSES unless told."""
     if is_retryable is None:
-        is_retryable = status in RETRYABLE_STATUSES or (status >= 500 and status not in _CLIENT_ERRORS)
+        is_retryable = status in RETRYABLE_STATUSES or status >= 500
     message = f"{vendor} answered HTTP {status}" + (f" ({code})." if code else ".")
     return ProviderError(
         message,

@@ -37,7 +37,7 @@ from typing import Any, ClassVar, Mapping
 import orjson
 
 from gateway.providers.base import Completion, ProviderAdapter, ProviderError, StreamTranslator, UpstreamRequest
-from gateway.providers.errors import retry_after_seconds, status_error
+from gateway.providers.errors import retry_after_seconds
 from gateway.providers.google.request import endpoint, generate_body
 from gateway.providers.google.response import GoogleStreamTranslator, error_from_body, parse_generate_content
 

@@ -141,8 +141,8 @@ def _generation_config(request: dict[str, Any]) -> dict[str, Any]:
         ("frequency_penalty", "frequencyPenalty"),
     ):
         value = oa.number(request, openai_name)
-        if value is not None:
-            config[gemini_name] = value
+        if value is not None and (value != 0 or not openai_name.endswith("_penalty")):
+            config[gemini_name] = value  # a zero penalty is the default, and some Gemini models refuse penalties
     max_tokens = oa.max_output_tokens(request)
     if max_tokens is not None:
         config["maxOutputTokens"] = max_tokens

@@ -262,3 +262,7 @@ def test_a_usage_only_event_after_the_finish_updates_usage_without_another_finis
     assert translator.feed(SSEEvent(data=orjson.dumps(late).decode())) == []
     assert translator.usage == Usage(prompt_tokens=8, completion_tokens=16)
     assert sum(1 for c in chunks if c["choices"][0]["finish_reason"]) == 1
+
+
+def test_penalties_are_sent_only_when_they_change_something():
+    assert body_for(presence_penalty=0, frequency_penalty=0.5)["generationConfig"] == {"frequencyPenalty": 0.5}
