@@ -15,15 +15,14 @@ LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
 def usage_record_build(ctx) -> UsageRecord:
     """An unsaved UsageRecord from a finished gateway.context.RequestContext."""
-    model = ctx.model
     record = UsageRecord(
         request_id=ctx.request_id,
         created_at=timezone.now(),
         user_id=ctx.principal.user_id,
         gateway_key_id=ctx.principal.key_id,
         requested_model=ctx.requested_model[:100],
-        model=model.model_id if model else "",
-        provider=model.provider if model else "",
+        model=ctx.model_id,
+        provider=ctx.provider,
         complexity=ctx.complexity,
         stream=ctx.stream,
         prompt_tokens=ctx.usage.prompt_tokens,
@@ -31,7 +30,7 @@ def usage_record_build(ctx) -> UsageRecord:
         cached_tokens=ctx.usage.cached_tokens,
         reasoning_tokens=ctx.usage.reasoning_tokens,
         cost_usd=ctx.cost_usd,
-        is_priced=model is None or model.is_priced,
+        is_priced=ctx.cost_usd is not None,
         baseline_cost_usd=ctx.baseline_cost_usd,
         saved_by_cache_usd=ctx.saved_by_cache_usd,
         latency_ms=int(ctx.elapsed_ms()),

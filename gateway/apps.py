@@ -6,7 +6,7 @@ class GatewayConfig(AppConfig):
 
     def ready(self):
         from gateway.auth import forget_key
-        from gateway.provider_keys import forget_user
+        from gateway.user_data import forget_user
         from keys import events
 
         def drop_cached(kind: str, value) -> None:
@@ -17,3 +17,8 @@ class GatewayConfig(AppConfig):
                 forget_key()  # a deactivated user's keys: drop every cached principal
 
         events.subscribe(drop_cached)
+
+        from gateway import ratelimit
+        from gateway.spend import load_month_spend
+
+        ratelimit.set_spend_loader(load_month_spend)

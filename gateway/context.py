@@ -29,7 +29,9 @@ class RequestContext:
     cache_bypass: bool = False
     # Filled in as the request moves on.
     complexity: str = ""
-    model: ModelInfo | None = None
+    model: ModelInfo | None = None  # the registry model that answered (None for a cache hit of a removed model)
+    model_id: str = ""
+    provider: str = ""
     fallbacks: int = 0
     cache: str = "miss"
     usage: Usage = field(default_factory=Usage)
@@ -42,6 +44,11 @@ class RequestContext:
     error_code: str = ""
     response_body: dict[str, Any] | None = None
     is_recorded: bool = False
+
+    def answered_by(self, model: ModelInfo | None, *, model_id: str = "", provider: str = "") -> None:
+        self.model = model
+        self.model_id = model.model_id if model else model_id
+        self.provider = model.provider if model else provider
 
     @property
     def response_id(self) -> str:
@@ -61,9 +68,9 @@ class RequestContext:
             "x-gateway-overhead-ms": f"{self.overhead_ms():.2f}",
             "Cache-Control": "private, no-store",
         }
-        if self.model is not None:
-            headers["x-gateway-model"] = self.model.model_id
-            headers["x-gateway-provider"] = self.model.provider
+        if self.model_id:
+            headers["x-gateway-model"] = self.model_id
+            headers["x-gateway-provider"] = self.provider
         if self.complexity:
             headers["x-gateway-complexity"] = self.complexity
         return headers

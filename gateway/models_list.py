@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from gateway.principal import GatewayPrincipal
-from gateway.provider_keys import provider_secrets
+from gateway.user_data import user_data
 from gateway.registry import get_snapshot
 
 AUTO_CREATED = 1_700_000_000
@@ -10,7 +10,7 @@ AUTO_CREATED = 1_700_000_000
 
 async def list_models(principal: GatewayPrincipal) -> dict:
     snapshot = await get_snapshot()
-    providers = set(await provider_secrets(principal.user_id))
+    providers = (await user_data(principal.user_id)).providers
     data = [{"id": "auto", "object": "model", "created": AUTO_CREATED, "owned_by": "gateway"}]
     data += [
         {"id": m.model_id, "object": "model", "created": m.created or AUTO_CREATED, "owned_by": m.provider}

@@ -37,18 +37,27 @@ def usage_chunk(ctx: RequestContext, model_id: str) -> dict:
     }
 
 
+def _encode(chunks: list[dict], observer: Callable[[dict], None] | None) -> bytes:
+    if observer is not None:
+        for chunk in chunks:
+            observer(chunk)
+    return b"".join(sse(chunk) for chunk in chunks)
+
+
 async def relay(
-    ctx: RequestContext, stream: OpenStream, finish: Callable[[RequestContext], None]
+    ctx: RequestContext,
+    stream: OpenStream,
+    finish: Callable[[RequestContext], None],
+    observer: Callable[[dict], None] | None = None,
 ) -> AsyncIterator[bytes]:
+    """Forward each vendor chunk as soon as it is translated; `observer` sees every chunk."""
     translator = stream.translator
     model_id = stream.candidate.model.model_id
     try:
-        first = b"".join(sse(chunk) for chunk in stream.pending)
-        if first:
-            ctx.first_byte_at = ctx.first_byte_at or time.perf_counter()
-            yield first
+        ctx.first_byte_at = time.perf_counter()
+        yield _encode(stream.pending, observer)
         async for chunks in stream.rest:
-            yield b"".join(sse(chunk) for chunk in chunks)
+            yield _encode(chunks, observer)
         ctx.usage = translator.usage
         if ctx.include_usage:
             yield sse(usage_chunk(ctx, model_id))

@@ -5,7 +5,7 @@ import openai
 import pytest
 
 from analytics import recorder
-from gateway import auth, provider_keys
+from gateway import auth, user_data
 from gateway.models import LLMModel, Provider
 from gateway.registry import registry_changed
 from keys.services import gateway_key_create, provider_key_create
@@ -43,7 +43,7 @@ class World:
 @pytest.fixture
 def world(transactional_db, fake_vendor):  # noqa: F811
     auth.forget_key()
-    provider_keys.forget_user()
+    user_data.forget_user()
     models = make_registry(fake_vendor)
     user = make_user("alice@example.com")
     for slug, secret in PROVIDER_SECRETS.items():
