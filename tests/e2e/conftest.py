@@ -70,3 +70,19 @@ def sdk(live_gateway, world):
 @pytest.fixture
 def async_sdk(live_gateway, world):
     return openai.AsyncOpenAI(base_url=f"{live_gateway.url}/v1", api_key=world.raw_key, max_retries=0, timeout=30)
+
+
+def wait_for_records(count: int, timeout: float = 10.0) -> list:
+    """The usage records once `count` exist: a stream's record is written when the server side
+    of the stream ends, which may be a moment after the client stopped reading."""
+    import time
+
+    from analytics.models import UsageRecord
+
+    deadline = time.monotonic() + timeout
+    while True:
+        recorder.flush()
+        found = list(UsageRecord.objects.order_by("created_at"))
+        if len(found) >= count or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
