@@ -1,18 +1,16 @@
-"""Latency percentiles from latency histograms.
+"""Latency buckets: how latencies are counted for percentiles.
 
 Latencies are counted per bucket (UsageLatencyDaily, kept by triggers; raw records for partial
-days use the same bucketing in SQL). A bucket is the latency rounded down to its step: exact
-below 200 ms, then steps of 5, 10, 20, 50... ms so that no bucket is wider than 2.5% of its
-value below 100 s (5% above). A percentile is the nearest-rank one — the smallest bucket whose
-cumulative count reaches ceil(q * n) — reported as the bucket's lower bound. Reading a
-histogram is a GROUP BY over a few hundred rows per day, so it stays fast at millions of records
-on SQLite and PostgreSQL alike.
+days use `bucket_expression` in SQL). A bucket is the latency rounded down to its step: exact
+below 200 ms, then steps of 5, 10, 20, 50... ms, so no bucket is wider than 2.5% of its value
+below 100 s (5% above). A percentile is the nearest-rank one — the smallest bucket whose
+cumulative count reaches ceil(q * n) — reported as the bucket's lower bound; the window-function
+query lives in analytics/rollups.py. Reading a histogram touches a few hundred rows per day, so it
+stays fast at millions of records on SQLite and PostgreSQL alike.
 """
 from __future__ import annotations
 
 import math
-from typing import Iterable
-
 from django.db.models import Case, F, IntegerField, When
 
 # Must match the migration 0003 BUCKET_STEPS: (upper limit, step) pairs, then LAST_STEP.
@@ -41,21 +39,3 @@ def bucket_expression() -> Case:
 def nearest_rank(count: int, q: float) -> int:
     """1-based rank of the q-quantile among `count` ascending values."""
     return min(count, max(1, math.ceil(q * count - 1e-9)))
-
-
-def percentiles(histogram: Iterable[tuple[int, int]], fractions: Iterable[float]) -> dict[float, int | None]:
-    """{q: bucket} from (bucket, count) pairs in any order; None for an empty histogram."""
-    buckets = sorted((b, n) for b, n in histogram if n)
-    total = sum(n for _, n in buckets)
-    result: dict[float, int | None] = {}
-    for q in fractions:
-        if not total:
-            result[q] = None
-            continue
-        rank, seen = nearest_rank(total, q), 0
-        for bucket, n in buckets:
-            seen += n
-            if seen >= rank:
-                result[q] = bucket
-                break
-    return result

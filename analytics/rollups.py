@@ -11,8 +11,9 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Case, CharField, Count, DecimalField, F, Func, Q, Sum, When
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import Case, CharField, Count, DecimalField, F, Func, Q, Sum, Value, When
+from django.db.models.functions import Cast, Coalesce
 
 from analytics.models import UsageDaily, UsageLatencyDaily, UsageRecord
 from analytics.percentiles import bucket_expression
@@ -109,10 +110,11 @@ def _rollup_rows(model, split: DaySplit, user_id: int | None):
     return rows if user_id is None else rows.filter(user_id=user_id)
 
 
-def _raw_rows(split: DaySplit, user_id: int | None):
+def _raw_rows(split: DaySplit, user_id: int | None, *, by_day: bool = True):
     rows = UsageRecord.objects.filter(split.edge_filter()).order_by()
     rows = rows if user_id is None else rows.filter(user_id=user_id)
-    return rows.annotate(day=UTCDay("created_at"), key_id=Coalesce("gateway_key_id", 0))
+    rows = rows.annotate(key_id=Coalesce("gateway_key_id", 0))
+    return rows.annotate(day=UTCDay("created_at")) if by_day else rows
 
 
 def _filter(rows, filters: dict | None):
@@ -141,12 +143,11 @@ def grouped_totals(
     sources = []
     if split.first_day is not None:
         rollup = _rollup_measures()
-        sources.append(_filter(_rollup_rows(UsageDaily, split, user_id), filters).values(*dims)
-                       .annotate(**{m: rollup[m] for m in measures}).order_by())
+        sources.append(_grouped(_filter(_rollup_rows(UsageDaily, split, user_id), filters), dims,
+                                {m: rollup[m] for m in measures}))
     if split.edges:
         raw = _raw_measures()
-        sources.append(_filter(_raw_rows(split, user_id), filters).values(*dims)
-                       .annotate(**{m: raw[m] for m in measures}).order_by())
+        sources.append(_grouped(_filter(_raw_rows(split, user_id), filters), dims, {m: raw[m] for m in measures}))
     merged: dict[tuple, dict] = {}
     for source in sources:
         for row in source:
@@ -159,29 +160,60 @@ def grouped_totals(
     return list(merged.values())
 
 
+def _grouped(rows, dims: tuple[str, ...], measures: dict):
+    if not dims:  # .values() without fields would group by every column
+        return [rows.aggregate(**measures)]
+    return rows.values(*dims).annotate(**measures).order_by()
+
+
 def _zero(measure: str):
     return Decimal(0) if measure in MONEY_MEASURES else 0
 
 
-def latency_histogram(
-    *, user_id: int | None, period_from: dt.datetime, period_to: dt.datetime, by_day: bool = False
-) -> dict[str | None, list[tuple[int, int]]]:
-    """{day or None: [(bucket, count), ...]}: latency bucket counts for the period."""
-    split = DaySplit.of(period_from, period_to)
-    dims = ("day", "bucket") if by_day else ("bucket",)
-    sources = []
+def _histogram_sql(split: DaySplit, user_id: int | None, by_day: bool) -> tuple[str, list]:
+    """SQL of (day, bucket, n) rows from the rollup and the raw edges, and its parameters."""
+    parts, params = [], []
     if split.first_day is not None:
-        sources.append(_rollup_rows(UsageLatencyDaily, split, user_id).values(*dims)
-                       .annotate(n=Sum("requests")).order_by())
+        rows = _rollup_rows(UsageLatencyDaily, split, user_id)
+        day = Cast("day", CharField()) if by_day else Value("", output_field=CharField())
+        rows = rows.annotate(day_text=day).values("day_text", "bucket").annotate(n=Sum("requests"))
+        sql, p = rows.values_list("day_text", "bucket", "n").order_by().query.sql_with_params()
+        parts.append(sql)
+        params += p
     if split.edges:
-        sources.append(_raw_rows(split, user_id).annotate(bucket=bucket_expression()).values(*dims)
-                       .annotate(n=Count("id")).order_by())
-    counts: dict[tuple, int] = {}
-    for source in sources:
-        for row in source:
-            key = (str(row["day"]) if by_day else None, row["bucket"])
-            counts[key] = counts.get(key, 0) + row["n"]
-    histogram: dict[str | None, list[tuple[int, int]]] = {}
-    for (day, bucket), n in counts.items():
-        histogram.setdefault(day, []).append((bucket, n))
-    return histogram
+        rows = _raw_rows(split, user_id, by_day=False).annotate(bucket=bucket_expression())
+        day = UTCDay("created_at") if by_day else Value("", output_field=CharField())
+        rows = rows.annotate(day_text=day).values("day_text", "bucket").annotate(n=Count("id"))
+        sql, p = rows.values_list("day_text", "bucket", "n").order_by().query.sql_with_params()
+        parts.append(sql)
+        params += p
+    return " UNION ALL ".join(f"SELECT * FROM ({part}) AS part{i}" for i, part in enumerate(parts)), params
+
+
+def latency_percentiles(
+    *, user_id: int | None, period_from: dt.datetime, period_to: dt.datetime, fractions: tuple[float, ...],
+    by_day: bool = False,
+) -> dict[str, dict[float, int]]:
+    """{day ('' when not by_day): {q: latency bucket}}, nearest rank, computed in the database
+    with window functions over the latency histogram (see analytics/percentiles.py)."""
+    for q in fractions:
+        if not 0 < q <= 1:
+            raise ValueError("fractions must be in (0, 1]")
+    split = DaySplit.of(period_from, period_to)
+    histogram, params = _histogram_sql(split, user_id, by_day)
+    if not histogram:
+        return {}
+    picks = ", ".join(
+        f"MIN(CASE WHEN cum * 10000 >= total * {round(q * 10000)} THEN bucket END) AS p{i}" for i, q in enumerate(fractions)
+    )
+    sql = (
+        f"WITH h (day, bucket, n) AS ({histogram}), "
+        "g AS (SELECT day, bucket, SUM(n) AS n FROM h GROUP BY day, bucket), "
+        "c AS (SELECT day, bucket, SUM(n) OVER (PARTITION BY day ORDER BY bucket ROWS UNBOUNDED PRECEDING) AS cum, "
+        "SUM(n) OVER (PARTITION BY day) AS total FROM g) "
+        f"SELECT day, {picks} FROM c GROUP BY day"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return {str(row[0]): {q: row[i + 1] for i, q in enumerate(fractions)} for row in rows}

@@ -24,8 +24,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
 from analytics.models import UsageRecord
-from analytics.percentiles import percentiles
-from analytics.rollups import grouped_totals, latency_histogram
+from analytics.rollups import grouped_totals, latency_percentiles
 
 ZERO = Decimal(0)
 GROUPS = ("model", "provider", "day", "key")
@@ -49,9 +48,8 @@ def overview(*, user, period_from: dt.datetime, period_to: dt.datetime, for_user
     user_id = scope_user_id(user=user, for_user_id=for_user_id)
     t = grouped_totals(user_id=user_id, period_from=period_from, period_to=period_to)[0]
     n = t["m_requests"]
-    latency = percentiles(
-        latency_histogram(user_id=user_id, period_from=period_from, period_to=period_to).get(None, []), (0.5, 0.95)
-    )
+    latency = latency_percentiles(user_id=user_id, period_from=period_from, period_to=period_to,
+                                  fractions=(0.5, 0.95)).get("", {})
     return {
         "requests": n,
         "errors": t["m_errors"],
@@ -69,8 +67,8 @@ def overview(*, user, period_from: dt.datetime, period_to: dt.datetime, for_user
         "reasoning_tokens": t["m_reasoning_tokens"],
         "total_tokens": t["m_prompt_tokens"] + t["m_completion_tokens"],
         "avg_latency_ms": round(t["m_latency_total"] / n, 1) if n else None,
-        "p50_latency_ms": latency[0.5],
-        "p95_latency_ms": latency[0.95],
+        "p50_latency_ms": latency.get(0.5),
+        "p95_latency_ms": latency.get(0.95),
     }
 
 
@@ -175,27 +173,27 @@ def daily_latency(
 ) -> dict:
     """{"days": [...], "p50": [ms or None per day], "p95": [...]} for the latency chart."""
     user_id = scope_user_id(user=user, for_user_id=for_user_id)
-    histograms = latency_histogram(user_id=user_id, period_from=period_from, period_to=period_to, by_day=True)
+    by_day = latency_percentiles(user_id=user_id, period_from=period_from, period_to=period_to,
+                                 fractions=(0.5, 0.95), by_day=True)
     days = period_days(period_from, period_to)
-    by_day = {day: percentiles(histograms.get(day, []), (0.5, 0.95)) for day in days}
-    return {"days": days, "p50": [by_day[d][0.5] for d in days], "p95": [by_day[d][0.95] for d in days]}
-
-
-def request_count(
-    *, user_id: int | None, period_from: dt.datetime, period_to: dt.datetime, filters: dict
-) -> int:
-    """How many records request_log would list, counted from the rollups."""
-    return grouped_totals(user_id=user_id, period_from=period_from, period_to=period_to, measures=("m_requests",),
-                          filters=filters)[0]["m_requests"]
+    return {"days": days, "p50": [by_day.get(d, {}).get(0.5) for d in days],
+            "p95": [by_day.get(d, {}).get(0.95) for d in days]}
 
 
 class RequestLog:
-    """A lazily sliced request log whose count() comes from the rollups (Paginator-friendly)."""
+    """The request log, newest first: sliceable and counted without scanning records.
+
+    The count comes from the rollups, and so does each day's number of matching records: a
+    slice is fetched only from the days that hold it, so a rare filter (say 5xx on expert
+    requests) never walks the whole period's index. Django's and DRF's paginators take it as is.
+    """
 
     ordered = True
 
-    def __init__(self, records: QuerySet, count: int):
-        self.records, self._count = records, count
+    def __init__(self, records: QuerySet, per_day: list[tuple[str, int]]):
+        self.records = records
+        self.per_day = sorted(((day, n) for day, n in per_day if n), reverse=True)
+        self._count = sum(n for _, n in self.per_day)
 
     def count(self) -> int:
         return self._count
@@ -204,7 +202,24 @@ class RequestLog:
         return self._count
 
     def __getitem__(self, item):
-        return self.records[item]
+        if isinstance(item, int):
+            return self[item:item + 1][0]
+        start, stop = item.start or 0, self._count if item.stop is None else min(item.stop, self._count)
+        if start >= stop:
+            return self.records.none()
+        newer, in_window, window = 0, 0, []
+        for day, n in self.per_day:
+            if not window and newer + n <= start:
+                newer += n
+                continue
+            window.append(day)
+            in_window += n
+            if newer + in_window >= stop:
+                break
+        first, last = dt.date.fromisoformat(window[-1]), dt.date.fromisoformat(window[0])
+        since = dt.datetime.combine(first, dt.time.min, tzinfo=dt.timezone.utc)
+        until = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=dt.timezone.utc)
+        return self.records.filter(created_at__gte=since, created_at__lt=until)[start - newer:stop - newer]
 
 
 def request_log(
@@ -231,8 +246,10 @@ def request_log(
         records = records.filter(user_id=user_id)
     raw_filters = {("gateway_key_id" if k == "key_id" else k): v for k, v in filters.items() if k != "status"}
     records = records.filter(filters.get("status", Q()), **raw_filters)
-    count = request_count(user_id=user_id, period_from=period_from, period_to=period_to, filters=filters)
-    return RequestLog(records.select_related("gateway_key").order_by("-created_at", "-id"), count)
+    per_day = grouped_totals(user_id=user_id, period_from=period_from, period_to=period_to, dims=("day",),
+                             measures=("m_requests",), filters=filters)
+    ordered = records.select_related("gateway_key").order_by("-created_at", "-id")
+    return RequestLog(ordered, [(row["day"], row["m_requests"]) for row in per_day])
 
 
 def status_filter(status: str) -> Q:

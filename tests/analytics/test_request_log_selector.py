@@ -72,3 +72,17 @@ def test_detail_is_for_its_owner_and_staff(alice, bob, staff):
     assert selectors.request_detail(user=alice, request_id=record.request_id) == record
     assert selectors.request_detail(user=bob, request_id=record.request_id) is None
     assert selectors.request_detail(user=staff, request_id=record.request_id) == record
+
+
+@pytest.mark.parametrize("page_size", [1, 2, 3, 5, 7, 50])
+def test_every_slice_matches_a_plain_newest_first_listing(alice, page_size):
+    for i, day in enumerate((1, 1, 1, 2, 4, 4, 7, 9, 9, 9, 9, 15, 31)):
+        make_record(alice, created_at=at(f"2026-01-{day:02d}", f"{10 + i % 5}:00:00"), request_id=f"r{i:02d}",
+                    status=500 if i % 3 == 0 else 200)
+    for filters in ({}, {"status": "5xx"}):
+        log = selectors.request_log(user=alice, **PERIOD, **filters)
+        expected = list(log.records.values_list("request_id", flat=True))
+        assert log.count() == len(expected)
+        pages = [[r.request_id for r in log[i:i + page_size]] for i in range(0, log.count(), page_size)]
+        assert sum(pages, []) == expected
+        assert log[log.count():log.count() + 5].count() == 0
