@@ -35,6 +35,11 @@ def nice_ceiling(value: float) -> float:
     return 10 * magnitude
 
 
+def axis_top(value: float) -> float:
+    """The y axis' top: four equal, round steps (0.1, 0.25, 5, 200...) that reach `value`."""
+    return 4 * nice_ceiling(value / 4)
+
+
 def _svg(body: list[str], label: str, height: int = HEIGHT) -> SafeString:
     return mark_safe(
         f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{escape(label)}" '
@@ -73,7 +78,7 @@ def stacked_bars(days: Sequence[str], series: dict[str, Sequence[Number]], *, fm
     totals = [sum(float(values[i]) for values in series.values()) for i in range(len(days))]
     if not days or not any(totals):
         return empty_chart()
-    top = nice_ceiling(max(totals))
+    top = axis_top(max(totals))
     inner_w, inner_h = WIDTH - PAD_LEFT - PAD_RIGHT, HEIGHT - PAD_TOP - PAD_BOTTOM
     slot = inner_w / len(days)
     bar = max(1.0, slot * 0.72)
@@ -149,7 +154,7 @@ def lines(days: Sequence[str], series: dict[str, Sequence[Number | None]], *, fm
     values = [float(v) for vs in series.values() for v in vs if v is not None]
     if not days or not values:
         return empty_chart()
-    top = nice_ceiling(max(values))
+    top = axis_top(max(values))
     inner_w, inner_h = WIDTH - PAD_LEFT - PAD_RIGHT, HEIGHT - PAD_TOP - PAD_BOTTOM
     step = inner_w / max(1, len(days) - 1)
 

@@ -54,7 +54,9 @@ def _invalid(request, template: str, errors: list[str]):
 
 
 def _usd(value: float) -> str:
-    return f"${value:,.2f}" if value >= 1 or value == 0 else f"${value:.4f}"
+    if value >= 100 or value == 0:
+        return f"${value:,.0f}"
+    return f"${value:,.2f}" if value >= 0.1 else f"${value:.4g}"
 
 
 def _ms(value: float) -> str:

@@ -44,7 +44,8 @@ def compact(value) -> str:
     number = int(value)
     for size, suffix in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "k")):
         if abs(number) >= size:
-            return f"{number / size:.1f}{suffix}"
+            scaled = number / size
+            return f"{scaled:.0f}{suffix}" if abs(scaled) >= 100 else f"{scaled:.1f}{suffix}"
     return str(number)
 
 
