@@ -6,6 +6,7 @@ at most every `CHECK_INTERVAL` seconds and rebuilds its snapshot off the event l
 """
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -13,6 +14,8 @@ from decimal import Decimal
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
 
 VERSION_KEY = "registry:version"
 CHECK_INTERVAL = 1.0
@@ -70,7 +73,7 @@ def load_snapshot(version: int = 0) -> RegistrySnapshot:
     providers = {p.slug: p for p in Provider.objects.all()}
     base_urls = dict(settings.PROVIDER_BASE_URLS)
     base_urls.update({slug: p.effective_base_url for slug, p in providers.items()})
-    enabled_providers = {slug for slug, p in providers.items() if p.enabled}
+    enabled_providers = {slug for slug, p in providers.items() if p.enabled and _is_callable(p)}
     models = {}
     rows = (
         LLMModel.objects.filter(enabled=True, provider__slug__in=enabled_providers)
@@ -107,6 +110,20 @@ def load_snapshot(version: int = 0) -> RegistrySnapshot:
         classifier_keywords=dict(config.keywords or {}),
         version=version,
     )
+
+
+def _is_callable(provider) -> bool:
+    """An operator's base URL is checked again here, not only in the admin form: a row saved
+    while private addresses were allowed (or written without the form) must not be called once
+    they are not."""
+    from gateway.urlpolicy import base_url_problem
+
+    if not provider.base_url:
+        return True
+    problem = base_url_problem(provider.base_url)
+    if problem:
+        logger.warning("provider %s is skipped: %s", provider.slug, problem)
+    return problem is None
 
 
 class _SnapshotHolder:
