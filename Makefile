@@ -8,7 +8,7 @@ HOST ?= 0.0.0.0
 PORT ?= 8000
 export PROMETHEUS_MULTIPROC_DIR ?= $(CURDIR)/data/prometheus
 
-.PHONY: run test venv dev-venv migrate catalog routing-eval bench bench-peer soak clean
+.PHONY: run test venv dev-venv migrate catalog routing-eval semantic-extra bench bench-peer soak clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,11 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install -q -r requirements.txt
 	touch $@
 
-$(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
+# torch (the semantic cache's local embedder) goes in first and pinned, so nothing pulls a CUDA build.
+$(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt requirements-semantic.txt
+	$(PY) -m pip install -q -r requirements-semantic.txt
 	$(PY) -m pip install -q -r requirements-dev.txt
+	sh tests/browser/install-chromium.sh
 	touch $@
 
 venv: $(VENV)/.installed
@@ -43,6 +46,9 @@ test: dev-venv
 
 routing-eval: dev-venv
 	$(PY) bench/routing_eval.py
+
+semantic-extra: venv
+	$(PY) -m pip install -q -r requirements-semantic.txt
 
 clean:
 	rm -rf $(VENV) staticfiles
