@@ -24,25 +24,25 @@ class StatusClassFilter(admin.SimpleListFilter):
 
 
 class FixedChoicesFilter(admin.SimpleListFilter):
-    choices: tuple[str, ...] = ()
+    values: tuple[str, ...] = ()
 
     def lookups(self, request, model_admin):
-        return [(value, value) for value in self.choices]
+        return [(value, value) for value in self.values]
 
     def queryset(self, request, queryset):
-        if self.value() in self.choices:
+        if self.value() in self.values:
             return queryset.filter(**{self.parameter_name: self.value()})
         return queryset
 
 
 class ProviderFilter(FixedChoicesFilter):
     title = parameter_name = "provider"
-    choices = ("openai", "anthropic", "google")
+    values = ("openai", "anthropic", "google")
 
 
 class ComplexityFilter(FixedChoicesFilter):
     title = parameter_name = "complexity"
-    choices = ("simple", "moderate", "complex", "expert")
+    values = ("simple", "moderate", "complex", "expert")
 
 
 @admin.register(UsageRecord)

@@ -10,7 +10,7 @@ register = template.Library()
 
 @register.filter
 def usd(value) -> str:
-    """$1,234.57 for amounts from a dollar up; four significant decimals below; — for None."""
+    """$1,234.57 from a dollar up; four significant digits below ($0.5083, $0.0042); — for None."""
     if value is None or value == "":
         return "—"
     amount = Decimal(value)
@@ -18,7 +18,8 @@ def usd(value) -> str:
         return "$0.00"
     if abs(amount) >= 1:
         return f"${amount.quantize(Decimal('0.01'), ROUND_HALF_UP):,}"
-    return f"${amount.quantize(Decimal('0.000001'), ROUND_HALF_UP).normalize():f}"
+    places = min(8, 3 - amount.adjusted())  # four significant digits
+    return f"${amount.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP).normalize():f}"
 
 
 @register.filter
