@@ -37,7 +37,7 @@ from django.conf import settings  # noqa: E402
 from gateway.cache import CachedAnswer  # noqa: E402
 from gateway.embedders import LocalMiniLMEmbedder  # noqa: E402
 from gateway.providers.base import Usage  # noqa: E402
-from gateway.semantic_cache import LocalVectorStore, SemanticCache, cosine  # noqa: E402
+from gateway.semantic_cache import PER_CONTEXT, LocalVectorStore, SemanticCache, cosine  # noqa: E402
 
 DATA = ROOT / "bench" / "data" / "disflqa_test_head.tsv"
 SWEEP = (0.80, 0.82, 0.84, 0.86, 0.88, 0.90, 0.92, 0.94, 0.96)
@@ -56,12 +56,14 @@ def pairs(rows):
 
 
 def body(question: str, context: str) -> dict:
-    return {"model": "auto", "messages": [{"role": "system", "content": context}, {"role": "user", "content": question}]}
+    messages = [{"role": "system", "content": context}, {"role": "user", "content": question}]
+    return {"model": "auto", "messages": messages}
 
 
 def answer_for(question: str) -> CachedAnswer:
     message = {"role": "assistant", "content": f"answer to: {question}"}
-    completion = {"object": "chat.completion", "model": "m", "choices": [{"index": 0, "message": message, "finish_reason": "stop"}]}
+    choice = {"index": 0, "message": message, "finish_reason": "stop"}
+    completion = {"object": "chat.completion", "model": "m", "choices": [choice]}
     return CachedAnswer(completion, "m", "openai", Usage(1, 1), Decimal(0), 0.0)
 
 
@@ -82,8 +84,6 @@ async def pairwise_hits(embedder, threshold: float, pair_list) -> int:
 
 async def busy_context(embedder, threshold: float, rows) -> tuple[int, int]:
     """Every original stored in one context (in chunks of the store's per-context cap)."""
-    from gateway.semantic_cache import PER_CONTEXT
-
     right = wrong = 0
     for start in range(0, len(rows), PER_CONTEXT):
         chunk = rows[start : start + PER_CONTEXT]
@@ -131,7 +131,8 @@ def main() -> None:
     print(f"\nat the threshold {args.threshold:.2f}, through SemanticCache.store/lookup:")
     print(f"  hit rate on paraphrase pairs:           {rate(hits, len(positives))}")
     print(f"  false-hit rate on non-paraphrase pairs: {rate(false_hits, len(negatives))}")
-    print(f"  busy context (up to 32 stored questions): right hits {rate(right, len(rows))}, wrong hits {rate(wrong, len(rows))}")
+    print(f"  busy context (up to {PER_CONTEXT} stored questions): right hits {rate(right, len(rows))}, "
+          f"wrong hits {rate(wrong, len(rows))}")
 
 
 if __name__ == "__main__":

@@ -81,7 +81,10 @@ class LocalMiniLMEmbedder(Embedder):
         limit = model.max_seq_length
         fits = [len(ids) <= limit for ids in model.tokenizer(texts, add_special_tokens=True)["input_ids"]]
         kept = [text for text, ok in zip(texts, fits) if ok]
-        vectors = iter(model.encode(kept, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False).tolist() if kept else [])
+        vectors = iter([])
+        if kept:
+            encoded = model.encode(kept, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+            vectors = iter(encoded.tolist())
         return [next(vectors) if ok else None for ok in fits]
 
     async def embed(self, text: str, *, user_id: int) -> list[float] | None:

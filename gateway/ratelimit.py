@@ -141,6 +141,10 @@ def set_limiter(limiter: Limiter | None) -> None:
         limiter.spend_loader = _spend_loader
 
 
+def get_spend_loader() -> SpendLoader:
+    return _spend_loader
+
+
 def set_spend_loader(loader: SpendLoader) -> None:
     global _spend_loader
     _spend_loader = loader
@@ -176,7 +180,9 @@ async def admit_request(principal: GatewayPrincipal, *, estimated_tokens: int) -
             f"Rate limit reached: {principal.rate_limit_requests} requests per "
             f"{principal.rate_limit_window} seconds for this key."
         )
-    raise RateLimitedError(f"{message} Retry after {max(1, round(refusal.retry_after))} s.", retry_after=refusal.retry_after)
+    raise RateLimitedError(
+        f"{message} Retry after {max(1, round(refusal.retry_after))} s.", retry_after=refusal.retry_after
+    )
 
 
 async def record_tokens(principal: GatewayPrincipal, *, estimated: int, actual: int) -> None:

@@ -43,13 +43,25 @@ def redis_url(settings):
     return settings.REDIS_URL or "redis://127.0.0.1:6379/0"
 
 
+async def no_spend_yet(key_id, month):
+    return Decimal(0)
+
+
+@pytest.fixture(autouse=True)
+def spend_starts_at_zero():
+    """The app's loader reads usage records; these tests start every month at $0."""
+    app_loader = ratelimit.get_spend_loader()
+    ratelimit.set_spend_loader(no_spend_yet)
+    yield
+    ratelimit.set_spend_loader(app_loader)
+
+
 @pytest.fixture
 def clock():
     clock = Clock()
     ratelimit.set_limiter(LocalLimiter(clock=clock))
     yield clock
     ratelimit.set_limiter(None)
-    ratelimit.set_spend_loader(ratelimit._zero_spend)
 
 
 @pytest.fixture
@@ -58,7 +70,6 @@ def redis_prefix(redis_url):
     ratelimit.set_limiter(RedisLimiter(url=redis_url, prefix=prefix))
     yield prefix
     ratelimit.set_limiter(None)
-    ratelimit.set_spend_loader(ratelimit._zero_spend)
     client = redis.Redis.from_url(redis_url)
     for key in client.scan_iter(match=f"{prefix}*"):
         client.delete(key)
@@ -207,11 +218,16 @@ def reserve_from_another_process(url, prefix, key_id, attempts, barrier, results
 
     async def main():
         ratelimit.set_limiter(RedisLimiter(url=url, prefix=prefix))
-        barrier.wait()
+        ratelimit.set_spend_loader(no_spend_yet)
+        barrier.wait(timeout=60)
         outcome = await asyncio.gather(*(try_reserve(principal(key_id=key_id), "1.00") for _ in range(attempts)))
         return ["held" if not isinstance(o, RateLimitedError) else o.code for o in outcome]
 
-    results.put(asyncio.run(main()))
+    try:
+        results.put(asyncio.run(main()))
+    except Exception as error:  # reported to the parent, which fails the test with it
+        results.put(("child failed", repr(error)))
+        raise
 
 
 def test_eight_reservations_from_four_processes_sharing_redis_hold_three(redis_prefix, redis_url):

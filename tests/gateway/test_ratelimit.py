@@ -199,11 +199,15 @@ def fire_from_another_process(url, prefix, key_id, attempts, barrier, results):
 
     async def main():
         ratelimit.set_limiter(RedisLimiter(url=url, prefix=prefix))
-        barrier.wait()
+        barrier.wait(timeout=60)
         outcome = await asyncio.gather(*(attempt(principal(key_id=key_id)) for _ in range(attempts)))
         return [o if o == "admitted" else ("refused", o.retry_after) for o in outcome]
 
-    results.put(asyncio.run(main()))
+    try:
+        results.put(asyncio.run(main()))
+    except Exception as error:  # reported to the parent, which fails the test with it
+        results.put(("child failed", repr(error)))
+        raise
 
 
 def test_four_processes_sharing_redis_admit_exactly_the_limit(redis_prefix, redis_url):

@@ -172,7 +172,8 @@ def test_requests_with_tools_images_or_no_user_text_are_not_eligible(request_bod
 
 
 def test_text_parts_of_the_last_user_turn_are_joined():
-    request_body = {"model": "m", "messages": [{"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]}]}
+    parts = [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]
+    request_body = {"model": "m", "messages": [{"role": "user", "content": parts}]}
     assert last_user_text(request_body) == "a\nb"
 
 
