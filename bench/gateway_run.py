@@ -79,8 +79,6 @@ class GatewayRun:
         self.responses += result.ok + sum(n for kind, n in result.errors.items() if kind not in NOT_A_RESPONSE)
         return result
 
-    count_probe = count
-
     def stop_and_count_usage(self) -> dict:
         """Stop the gateway gracefully (the recorder drains) and count what it recorded."""
         self.services.stop(self.target.service, grace=60)

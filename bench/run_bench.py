@@ -30,16 +30,22 @@ if __package__ in (None, ""):
 
 from bench import report  # noqa: E402
 from bench.gateway_run import GatewayRun, gateway_options_from, add_gateway_arguments  # noqa: E402
+from bench.sampling import start_sampling, summarise  # noqa: E402
 from bench.processes import Services, can_pin, workers_rss_mib  # noqa: E402
 from bench.report import CONCURRENCIES, Load, ms, table  # noqa: E402
 from bench.targets import start_fake_vendor  # noqa: E402
 
 DRIVER_CPU, SERVER_CPU = 0, 1
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
+PROFILE_SECONDS = 15
 
 
 def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def load_average() -> str:
+    return " / ".join(f"{v:.2f}" for v in os.getloadavg()) + f" (1/5/15 min, {os.cpu_count()} CPUs)"
 
 
 def fake_alone_table(services: Services, workdir: Path, duration: float, pin: bool) -> tuple[str, dict]:
@@ -66,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chunks", type=int, default=8, help="content chunks per streamed answer")
     parser.add_argument("--no-pin", action="store_true", help="do not pin servers and driver to CPUs")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, database)")
+    parser.add_argument("--py-spy", metavar="PATH", default=None,
+                        help="sample the worker with this py-spy binary during the soak and print a summary")
     add_gateway_arguments(parser)
     args = parser.parse_args(argv)
     quick_or_full = (2.0, 5_000) if args.quick else (5.0, 100_000)
@@ -107,7 +115,8 @@ def run_gateway_series(gw: GatewayRun, fake, args, sections: list[str], results:
         return False
     target = gw.target
     sections.insert(0, f"Gateway command: `{' '.join(target.command)}`\n"
-                       f"Database: {gw.database_label}; Redis: {gw.options.redis_url or 'off'}")
+                       f"Database: {gw.database_label}; Redis: {gw.options.redis_url or 'off'}; "
+                       f"load average at start: {load_average()}")
     named, auto = Load(), Load(model="auto")
     log("warm-up")
     for load in (named, auto, Load(stream=True)):
@@ -115,7 +124,6 @@ def run_gateway_series(gw: GatewayRun, fake, args, sections: list[str], results:
     rss_warm = workers_rss_mib(target.service.pid)
     plain_rows, stream_rows, cache_rows = [], [], []
     data = results.setdefault("points", {})
-    gw.count_probe(report.measure(target, Load(vary=False), 1, 1.0, requests=1))
     for c in CONCURRENCIES:
         log(f"concurrency {c}")
         direct = report.measure(fake, named, c, args.duration)
@@ -123,6 +131,7 @@ def run_gateway_series(gw: GatewayRun, fake, args, sections: list[str], results:
         via_auto = gw.count(report.measure(target, auto, c, args.duration))
         direct_s = report.measure(fake, Load(stream=True), c, args.duration)
         via_s = gw.count(report.measure(target, Load(stream=True), c, args.duration))
+        gw.count(report.measure(target, Load(vary=False), 1, 1.0, requests=1))  # the miss series evicted it
         hit = gw.count(report.measure(target, Load(vary=False), c, args.duration))
         data[c] = {name: r.summary() for name, r in
                    (("direct", direct), ("named", via_named), ("auto", via_auto), ("direct_stream", direct_s),
@@ -143,6 +152,11 @@ def run_gateway_series(gw: GatewayRun, fake, args, sections: list[str], results:
         cache_rows.append([c, ms(hit.latency_ms(50)), ms(hit.latency_ms(99)), ms(hit.latency_ms(50) - d50),
                            report.rps(hit), report.headers_seen(hit) or "-", report.errors(hit)])
     log(f"{args.soak_requests:,} requests at c=64 before the second RSS reading")
+    sampler = None
+    if args.py_spy:
+        profile_out = RESULTS_DIR / f"profile-{time.strftime('%Y%m%d-%H%M%S')}.txt"
+        RESULTS_DIR.mkdir(exist_ok=True)
+        sampler = start_sampling(args.py_spy, next(iter(rss_warm)), PROFILE_SECONDS, profile_out)
     started = time.perf_counter()
     soak = gw.count(report.measure(target, auto, 64, duration=3600.0, requests=args.soak_requests))
     soak_s = time.perf_counter() - started
@@ -169,6 +183,11 @@ def run_gateway_series(gw: GatewayRun, fake, args, sections: list[str], results:
         f"({soak.requests_per_second:,.0f} req/s; errors: {report.errors(soak)}).\n\n"
         + table(["worker pid", "after warm-up", f"after {args.soak_requests:,} more", "growth"], rss_rows)
     )
+    sections.append(f"Load average at the end: {load_average()} (other work on the machine moves these numbers).")
+    if sampler is not None:
+        sampler.wait(timeout=PROFILE_SECONDS + 60)
+        sections.append(f"### Profile of the worker during the first {PROFILE_SECONDS} s of the soak (py-spy, "
+                        f"raw stacks in {profile_out})\n\n```\n{summarise(profile_out)}\n```")
     usage = gw.stop_and_count_usage()
     results["usage"] = usage
     sections.append(f"Usage records written: {usage['rows']:,} for {usage['responses']:,} gateway responses; "
