@@ -31,7 +31,7 @@ if __package__ in (None, ""):
 from bench import report  # noqa: E402
 from bench.gateway_run import GatewayRun, gateway_options_from, add_gateway_arguments  # noqa: E402
 from bench.sampling import start_sampling, summarise  # noqa: E402
-from bench.processes import Services, can_pin, workers_rss_mib  # noqa: E402
+from bench.processes import Services, can_pin, exit_cleanly_on_signals, workers_rss_mib  # noqa: E402
 from bench.report import CONCURRENCIES, Load, ms, table  # noqa: E402
 from bench.targets import start_fake_vendor  # noqa: E402
 
@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     quick_or_full = (2.0, 5_000) if args.quick else (5.0, 100_000)
     args.duration = args.duration or quick_or_full[0]
     args.soak_requests = args.soak_requests or quick_or_full[1]
+    exit_cleanly_on_signals()
     pin = can_pin() and not args.no_pin
     if pin:
         os.sched_setaffinity(0, {DRIVER_CPU})

@@ -28,7 +28,7 @@ if __package__ in (None, ""):
 from bench import report  # noqa: E402
 from bench.gateway_run import GatewayRun, add_gateway_arguments, gateway_options_from  # noqa: E402
 from bench.load import LoadResult  # noqa: E402
-from bench.processes import Services, can_pin, workers_rss_mib  # noqa: E402
+from bench.processes import Services, can_pin, exit_cleanly_on_signals, workers_rss_mib  # noqa: E402
 from bench.report import CONCURRENCIES, Load, ms, table  # noqa: E402
 from bench.targets import Target, start_fake_vendor, start_litellm  # noqa: E402
 
@@ -139,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, database)")
     add_gateway_arguments(parser)
     args = parser.parse_args(argv)
+    exit_cleanly_on_signals()
     pin = can_pin() and not args.no_pin
     if pin:
         os.sched_setaffinity(0, {DRIVER_CPU})
