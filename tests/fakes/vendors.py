@@ -15,14 +15,30 @@ answer (see tests/fakes/answers.py), streamed as real SSE, one event per write, 
 Every request is recorded in `requests` as `RecordedRequest(provider, path, headers, body)`;
 `path` includes the query string, header names are lower-cased, `body` is the parsed JSON
 (None when it was not JSON).
+
+Random faults: `FakeVendor(fault_rate=0.1, seed=7)` answers each request that has no queued
+behaviour with a random fault one time in ten, chosen evenly among `FAULT_KINDS` (a 5xx, a 429
+with `Retry-After: 1`, an answer slower than `slow_delay` seconds, a reset before the first byte,
+a reset after 1-3 chunks). `outcomes` counts what each request got ("ok", "scripted" or the
+fault kind); `GET /_fake/stats` serves the same counts as JSON.
+
+Standalone (for soak runs; `keep_requests` is off there, so memory stays flat):
+
+    python -m tests.fakes.vendors --port 0 --fault-rate 0.1 --seed 7 --slow-delay 5
+
+prints `{"port": N}` on its first line once it listens on 127.0.0.1, and stops on SIGTERM/SIGINT.
 """
 from __future__ import annotations
 
+import argparse
 import asyncio
 import collections
 import json
+import random
+import signal
 import socket
 import struct
+import sys
 import threading
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -32,6 +48,7 @@ from aiohttp import web
 from tests.fakes import answers
 
 PROVIDERS = ("openai", "anthropic", "google")
+FAULT_KINDS = ("server_error", "rate_limited", "too_slow", "reset_before_first_byte", "reset_after_chunks")
 
 
 @dataclass(frozen=True)
@@ -72,15 +89,45 @@ class _Abort(Exception):
     """Ends a handler after its connection was aborted on purpose."""
 
 
+def random_fault(rng: random.Random, *, slow_delay: float) -> tuple[str, Behaviour]:
+    """One fault of `FAULT_KINDS`, chosen evenly: (its kind, how to answer)."""
+    kind = rng.choice(FAULT_KINDS)
+    if kind == "server_error":
+        return kind, Behaviour(status=rng.choice((500, 502, 503)))
+    if kind == "rate_limited":
+        return kind, Behaviour(status=429, retry_after="1")
+    if kind == "too_slow":
+        return kind, Behaviour(delay=slow_delay)
+    if kind == "reset_before_first_byte":
+        return kind, Behaviour(reset_before_first_byte=True)
+    return kind, Behaviour(reset_after_chunks=rng.randint(1, 3))
+
+
 class FakeVendor:
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        port: int = 0,
+        fault_rate: float = 0.0,
+        seed: int | None = None,
+        slow_delay: float = 5.0,
+        keep_requests: bool = True,
+    ) -> None:
+        if not 0.0 <= fault_rate <= 1.0:
+            raise ValueError("fault_rate is a probability, between 0 and 1.")
         self.requests: list[RecordedRequest] = []
+        self.outcomes: collections.Counter[str] = collections.Counter()
+        self.fault_rate = fault_rate
+        self.slow_delay = slow_delay
+        self.keep_requests = keep_requests
+        self._rng = random.Random(seed)
         self._queues: dict[str, collections.deque[Behaviour]] = {p: collections.deque() for p in PROVIDERS}
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
         self._release: asyncio.Event | None = None
+        self._wanted_port = port
         self.port = 0
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -119,10 +166,11 @@ class FakeVendor:
         app.router.add_post("/openai/v1/chat/completions", self._handle_openai)
         app.router.add_post("/anthropic/v1/messages", self._handle_anthropic)
         app.router.add_post("/google/{version:v1|v1beta|v1alpha}/models/{target}", self._handle_google)
+        app.router.add_get("/_fake/stats", self._handle_stats)
         self._release = asyncio.Event()
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self._wanted_port)
         await site.start()
         self.port = self._runner.addresses[0][1]
 
@@ -144,11 +192,12 @@ class FakeVendor:
         return [r for r in self.requests if r.provider == provider]
 
     def reset(self) -> None:
-        """Forget queued behaviours and recorded requests; release stalled answers."""
+        """Forget queued behaviours, recorded requests and outcomes; release stalled answers."""
         with self._lock:
             for queue in self._queues.values():
                 queue.clear()
             self.requests.clear()
+            self.outcomes.clear()
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._renew_release)
 
@@ -159,9 +208,22 @@ class FakeVendor:
     def _next(self, provider: str) -> Behaviour:
         with self._lock:
             queue = self._queues[provider]
-            return queue.popleft() if queue else Behaviour()
+            if queue:
+                self.outcomes["scripted"] += 1
+                return queue.popleft()
+            if self.fault_rate and self._rng.random() < self.fault_rate:
+                kind, behaviour = random_fault(self._rng, slow_delay=self.slow_delay)
+                self.outcomes[kind] += 1
+                return behaviour
+            self.outcomes["ok"] += 1
+            return Behaviour()
 
     # -- handlers ------------------------------------------------------------------------------
+    async def _handle_stats(self, request: web.Request) -> web.StreamResponse:
+        with self._lock:
+            outcomes = dict(self.outcomes)
+        return web.json_response({"requests": sum(outcomes.values()), "outcomes": outcomes})
+
     async def _handle_openai(self, request: web.Request) -> web.StreamResponse:
         return await self._handle("openai", request)
 
@@ -180,8 +242,9 @@ class FakeVendor:
             body = json.loads(raw)
         except ValueError:
             body = None
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        self.requests.append(RecordedRequest(provider, request.path_qs, headers, body))
+        if self.keep_requests:
+            headers = {k.lower(): v for k, v in request.headers.items()}
+            self.requests.append(RecordedRequest(provider, request.path_qs, headers, body))
         behaviour = self._next(provider)
         release = self._release
         try:
@@ -265,3 +328,26 @@ def _abort(request: web.Request) -> None:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         transport.abort()
     raise _Abort
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="The fake vendors as a process of their own, on 127.0.0.1.")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port (printed as JSON)")
+    parser.add_argument("--fault-rate", type=float, default=0.0, help="share of requests answered with a random fault")
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--slow-delay", type=float, default=5.0, help="seconds a 'too_slow' answer waits")
+    args = parser.parse_args(argv)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    fake = FakeVendor(port=args.port, fault_rate=args.fault_rate, seed=args.seed, slow_delay=args.slow_delay,
+                      keep_requests=False)
+    with fake:
+        sys.stdout.write(json.dumps({"port": fake.port}) + "\n")
+        sys.stdout.flush()
+        while not stop.wait(0.5):
+            pass
+
+
+if __name__ == "__main__":
+    main()
