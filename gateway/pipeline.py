@@ -202,9 +202,8 @@ class Journey:
     async def settle(self, ctx: RequestContext, is_cache_hit: bool) -> None:
         await ratelimit.settle_budget(self.reservation, actual_usd=ctx.cost_usd)
         if self.is_admitted:
-            await ratelimit.record_tokens(
-                ctx.principal, estimated=self.estimated_tokens, actual=ctx.usage.total_tokens
-            )
+            spent = 0 if is_cache_hit else ctx.usage.total_tokens  # a cached answer costs no vendor tokens
+            await ratelimit.record_tokens(ctx.principal, estimated=self.estimated_tokens, actual=spent)
         if is_cache_hit or ctx.status != 200 or self.cache_key is None or ctx.model is None:
             return
         body = ctx.response_body

@@ -48,6 +48,9 @@ CACHE_TTL = env.int("CACHE_TTL", default=3600)
 RATE_LIMIT_REQUESTS = env.int("RATE_LIMIT_REQUESTS", default=60)
 RATE_LIMIT_WINDOW = env.int("RATE_LIMIT_WINDOW", default=60)
 REDIS_URL = env.str("REDIS_URL", default="")
+# Prefix of every key the gateway keeps in Redis (cache entries, rate-limit and budget counters).
+REDIS_KEY_PREFIX = env.str("REDIS_KEY_PREFIX", default="gw")
+RATE_LIMIT_KEY_PREFIX = f"{REDIS_KEY_PREFIX}:"
 
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="https://api.openai.com/v1")
 ANTHROPIC_BASE_URL = env.str("ANTHROPIC_BASE_URL", default="https://api.anthropic.com")
@@ -71,6 +74,8 @@ UPSTREAM_BACKOFF_CAP = env.float("UPSTREAM_BACKOFF_CAP", default=4.0)
 UPSTREAM_RETRY_AFTER_CAP = env.float("UPSTREAM_RETRY_AFTER_CAP", default=10.0)
 REQUEST_DEADLINE = env.float("REQUEST_DEADLINE", default=120.0)
 MAX_FALLBACKS = env.int("MAX_FALLBACKS", default=3)
+# A budget hold whose worker died is released after this many seconds.
+BUDGET_RESERVATION_TTL = env.float("BUDGET_RESERVATION_TTL", default=max(600.0, 4 * REQUEST_DEADLINE))
 ANTHROPIC_DEFAULT_MAX_TOKENS = env.int("ANTHROPIC_DEFAULT_MAX_TOKENS", default=4096)
 
 # Request limits on /v1 (bigger or deeper bodies are refused before parsing).
@@ -86,6 +91,8 @@ GATEWAY_KEY_CACHE_TTL = env.float("GATEWAY_KEY_CACHE_TTL", default=1.0)
 SEMANTIC_CACHE_ENABLED = env.bool("SEMANTIC_CACHE_ENABLED", default=False)
 SEMANTIC_CACHE_THRESHOLD = env.float("SEMANTIC_CACHE_THRESHOLD", default=0.92)
 SEMANTIC_CACHE_EMBEDDER = env.str("SEMANTIC_CACHE_EMBEDDER", default="local")
+SEMANTIC_CACHE_EMBEDDING_MODEL = env.str("SEMANTIC_CACHE_EMBEDDING_MODEL", default="text-embedding-3-small")
+SEMANTIC_CACHE_MAX_PER_USER = env.int("SEMANTIC_CACHE_MAX_PER_USER", default=256)
 STORE_BODIES = env.bool("STORE_BODIES", default=False)
 
 INSTALLED_APPS = [
@@ -159,7 +166,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "gw",
+            "KEY_PREFIX": REDIS_KEY_PREFIX,
         }
     }
 else:

@@ -4,6 +4,8 @@ import os
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef")
 os.environ.setdefault("ENCRYPTION_KEY", "q9Qm0vQ2cZ4hY8mJ1nH6sT3rX7wB5eK0aL2dF4gJ6hM=")
 os.environ.setdefault("ALLOW_PRIVATE_PROVIDER_URLS", "true")
+# Test runs that share a Redis server never see each other's (or an earlier run's) entries.
+os.environ.setdefault("REDIS_KEY_PREFIX", f"gwtest{os.getpid()}")
 
 from gatewayproj.settings import *  # noqa: E402,F401,F403
 

@@ -49,3 +49,25 @@ def pytest_sessionfinish(session, exitstatus):
 
     for leftover in Path(__file__).resolve().parents[1].glob(f"data/test-gateway-{os.getpid()}.db*"):
         leftover.unlink(missing_ok=True)
+
+
+@pytest.fixture(autouse=True)
+def fresh_gateway_state():
+    """Each test starts with empty in-process caches: ids restart with each test database, so a
+    cached answer, key or registry snapshot from an earlier test must not leak into the next."""
+    from gateway import auth, registry, user_data
+    from gateway.cache import reset_response_cache
+    from gateway.ratelimit import set_limiter
+    from gateway.semantic_cache import reset_semantic_cache
+
+    def reset():
+        auth.forget_key()
+        user_data.forget_user()
+        registry.holder.clear()
+        reset_response_cache()
+        reset_semantic_cache()
+        set_limiter(None)
+
+    reset()
+    yield
+    reset()

@@ -25,7 +25,8 @@ def redis_url():
 def forget_counters(redis_url: str, key_id: int) -> None:
     """Key ids restart with each test database: drop what an earlier run left for this id."""
     client = redis.Redis.from_url(redis_url)
-    for pattern in (f"gw:rl:{{{key_id}}}:*", f"gw:budget:{{{key_id}}}:*"):
+    prefix = settings.RATE_LIMIT_KEY_PREFIX
+    for pattern in (f"{prefix}rl:{{{key_id}}}:*", f"{prefix}budget:{{{key_id}}}:*"):
         for key in client.scan_iter(match=pattern):
             client.delete(key)
     client.close()
