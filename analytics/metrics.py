@@ -9,7 +9,8 @@ The request path calls, once per request:
 
 Label values are bounded: a model must be in the current registry snapshot (else "unknown"),
 providers, complexities and cache outcomes come from fixed sets, and at most
-`MAX_ERROR_CODES` distinct provider error codes are kept (the rest are "other"). Children
+`MAX_ERROR_CODES` distinct provider error codes made of words and underscores are kept (the
+rest are "other"). Children
 are bound once and cached in dicts, so an observation is a dict lookup and an increment.
 
 Under gunicorn, prometheus_client's multiprocess mode is on when PROMETHEUS_MULTIPROC_DIR is set
@@ -19,6 +20,7 @@ merges every worker's files, django-prometheus's metrics included.
 from __future__ import annotations
 
 import os
+import re
 import threading
 
 from prometheus_client import (
@@ -35,6 +37,7 @@ PROVIDERS = frozenset({"openai", "anthropic", "google"})
 COMPLEXITIES = frozenset({"simple", "moderate", "complex", "expert"})
 CACHE_OUTCOMES = frozenset({"hit", "semantic-hit", "miss", "bypass"})
 MAX_ERROR_CODES = 50
+SAFE_ERROR_CODE = re.compile(r"[A-Za-z]+(?:[_.][A-Za-z]+)*")
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0)
 TTFT_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
@@ -91,7 +94,11 @@ def _status_class(status: int) -> str:
 
 
 def _error_code_label(code: str) -> str:
-    code = (code or "unknown")[:64]
+    # Words and underscores only (rate_limit_error, RESOURCE_EXHAUSTED): a vendor "code" carrying
+    # digits or dashes could be an echoed secret or id, and must never become a label.
+    code = code or "unknown"
+    if not SAFE_ERROR_CODE.fullmatch(code):
+        return "other"
     if code in _error_codes:
         return code
     with _lock:

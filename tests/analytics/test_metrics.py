@@ -73,7 +73,7 @@ def test_cache_and_provider_error_counters(client, monkeypatch):
     metrics.observe_cache(True)
     metrics.observe_cache(True, semantic=True)
     metrics.observe_cache(False)
-    for code in ("rate_limited", "timeout", "brand_new_code", "another_code"):
+    for code in ("rate_limited", "timeout", "brand_new_code", "another_code", "sk-live-4f9a0c2e"):
         metrics.observe_provider_error(provider="anthropic", code=code)
     after = _scrape(client)
 
@@ -84,7 +84,8 @@ def test_cache_and_provider_error_counters(client, monkeypatch):
     assert delta("gateway_cache_hits_total", {"kind": "semantic"}) == 1
     assert delta("gateway_cache_misses_total", {}) == 1
     assert delta("gateway_provider_errors_total", {"provider": "anthropic", "code": "rate_limited"}) == 1
-    assert delta("gateway_provider_errors_total", {"provider": "anthropic", "code": "other"}) == 2
+    assert delta("gateway_provider_errors_total", {"provider": "anthropic", "code": "other"}) == 3
+    assert "sk-live" not in after
 
 
 def test_metrics_from_four_worker_processes_add_up(tmp_path):
