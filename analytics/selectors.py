@@ -5,15 +5,18 @@ aware datetimes (analytics/serializers.py turns inclusive `from`/`to` days into 
 sees only their own records; staff see everyone's, or one user's with `for_user_id`. Asking for
 another user's records without being staff raises PermissionDenied.
 
-Aggregates run in the database. Money comes back as Decimal (the API prints fixed decimals,
-see analytics/serializers.py). Definitions:
+Aggregates run in the database, over the trigger-kept daily rollups (analytics/rollups.py;
+raw records only for the partial days of a datetime period), so they cost the same at a
+thousand or a million records. Money comes back as Decimal (the API prints fixed decimals, see
+analytics/serializers.py). Definitions:
 - error rate: share of requests with status >= 400;
 - cache hit rate: (hit + semantic-hit) / requests;
 - saving: sum(baseline_cost_usd - cost_usd) over records where both are known, plus
   sum(saved_by_cache_usd) — what sending everything to the most expensive eligible model
   without a cache would have cost more;
 - p50/p95 latency: nearest-rank percentiles (the smallest latency with at least that share of
-  requests at or below it), exact: percentile_disc on PostgreSQL, ORDER BY/OFFSET on SQLite.
+  requests at or below it), read from a latency histogram: exact below 200 ms, within 2.5%
+  (rounded down) up to 100 s — see analytics/percentiles.py.
 """
 from __future__ import annotations
 

@@ -87,8 +87,14 @@ def test_log_in_see_charts_filter_the_log_and_create_a_key(live_server, seeded_a
     page.click("#gateway-key-form button[type=submit]")
     raw_key = page.inner_text("#new-key-value")
     assert raw_key.startswith("gw-") and len(raw_key) > 20
-    assert "browser-test" in page.inner_text("#gateway-keys")
     _shot(page, "keys-new-key")
+    assert "browser-test" in page.inner_text("#gateway-keys")
+    page.select_option("#provider-key-form select[name=provider]", "anthropic")
+    page.fill("#provider-key-form input[name=key]", "sk-ant-browser-test-0000-7a1f")
+    page.fill("#provider-key-form input[name=label]", "team")
+    page.click("#provider-key-form button[type=submit]")
+    page.wait_for_selector("#provider-keys >> text=…7a1f")
+    assert "sk-ant-browser-test" not in page.content()
+    _shot(page, "keys")
 
-    page.goto(f"{live_server.url}/analytics/keys/")
     assert raw_key not in page.content()
