@@ -4,26 +4,29 @@ from rest_framework import serializers
 from accounts.models import User
 
 MAX_PASSWORD_LENGTH = 1024
+MIN_PASSWORD_LENGTH = 8
 
 
-def password_field() -> serializers.CharField:
+def password_field(*, min_length: int = 1) -> serializers.CharField:
     return serializers.CharField(
-        write_only=True, trim_whitespace=False, max_length=MAX_PASSWORD_LENGTH, style={"input_type": "password"}
+        write_only=True, trim_whitespace=False, min_length=min_length, max_length=MAX_PASSWORD_LENGTH,
+        style={"input_type": "password"},
     )
 
 
 class SignupInputSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
-    password = password_field()
+    # Django's MinimumLengthValidator default; the other password validators run in the service.
+    password = password_field(min_length=MIN_PASSWORD_LENGTH)
 
 
 class LoginInputSerializer(serializers.Serializer):
-    email = serializers.CharField(max_length=254)
+    email = serializers.CharField(min_length=1, max_length=254)
     password = password_field()
 
 
 class RefreshInputSerializer(serializers.Serializer):
-    refresh = serializers.CharField(max_length=4096)
+    refresh = serializers.CharField(min_length=1, max_length=4096)
 
 
 class UserSummarySerializer(serializers.ModelSerializer):

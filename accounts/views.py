@@ -3,6 +3,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,6 +20,7 @@ from accounts.serializers import (
 )
 
 FIELD_ERRORS = OpenApiResponse(description="Field errors: `{\"field\": [\"message\"]}`")
+UNAUTHENTICATED = OpenApiResponse(description="Missing, invalid or expired access token")
 
 
 class CredentialsInBody(BaseAuthentication):
@@ -32,7 +34,13 @@ class CredentialsInBody(BaseAuthentication):
         return 'Bearer realm="api"'
 
 
-class PublicAPIView(APIView):
+class JSONAPIView(APIView):
+    """The Auth API speaks JSON only (CONTRACT), so the schema documents JSON bodies only."""
+
+    parser_classes = [JSONParser]
+
+
+class PublicAPIView(JSONAPIView):
     authentication_classes = [CredentialsInBody]
     permission_classes = [AllowAny]
 
@@ -76,8 +84,8 @@ class RefreshView(PublicAPIView):
         return Response(AccessTokenOutputSerializer({"access": access}).data)
 
 
-class LogoutView(APIView):
-    @extend_schema(request=RefreshInputSerializer, responses={205: None, 400: FIELD_ERRORS},
+class LogoutView(JSONAPIView):
+    @extend_schema(request=RefreshInputSerializer, responses={205: None, 400: FIELD_ERRORS, 401: UNAUTHENTICATED},
                    summary="Blacklist a refresh token")
     def post(self, request):
         data = _valid(RefreshInputSerializer, request)
@@ -85,8 +93,8 @@ class LogoutView(APIView):
         return Response(status=status.HTTP_205_RESET_CONTENT)
 
 
-class MeView(APIView):
-    @extend_schema(responses=MeOutputSerializer, summary="The signed-in user")
+class MeView(JSONAPIView):
+    @extend_schema(responses={200: MeOutputSerializer, 401: UNAUTHENTICATED}, summary="The signed-in user")
     def get(self, request):
         return Response(MeOutputSerializer(request.user).data)
 

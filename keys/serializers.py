@@ -2,17 +2,19 @@
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from keys.models import GatewayKey, ProviderKey
-from keys.services import PROVIDER_KEY_MAX_LENGTH, validate_provider_key
+from keys.services import PROVIDER_KEY_MAX_LENGTH, PROVIDER_KEY_MIN_LENGTH, validate_provider_key
 
 MAX_RATE_LIMIT_RPM = 1_000_000
 MAX_TOKENS_PER_MINUTE = 2_000_000_000
+PRINTABLE_ASCII_ONLY = "The key must be printable ASCII, without spaces or control characters."
 
 
 class GatewayKeyCreateInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
+    name = serializers.CharField(min_length=1, max_length=100)
     rate_limit_rpm = serializers.IntegerField(
         min_value=1, max_value=MAX_RATE_LIMIT_RPM, required=False, allow_null=True, default=None
     )
@@ -50,7 +52,10 @@ class GatewayKeyCreatedOutputSerializer(GatewayKeyOutputSerializer):
 class ProviderKeyCreateInputSerializer(serializers.Serializer):
     provider = serializers.ChoiceField(choices=ProviderKey.Provider.choices)
     key = serializers.CharField(
-        max_length=PROVIDER_KEY_MAX_LENGTH, write_only=True, style={"input_type": "password"}
+        min_length=PROVIDER_KEY_MIN_LENGTH, max_length=PROVIDER_KEY_MAX_LENGTH, write_only=True,
+        style={"input_type": "password"},
+        # Documents validate_provider_key's rule in the schema; the message never echoes the key.
+        validators=[RegexValidator(r"^[!-~]+$", PRINTABLE_ASCII_ONLY)],
     )
     label = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 

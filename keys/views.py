@@ -2,6 +2,7 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -15,6 +16,15 @@ from keys.serializers import (
 )
 
 MAX_ID = 2**63 - 1
+FIELD_ERRORS = OpenApiResponse(description="Field errors")
+NOT_YOURS = OpenApiResponse(description="No such key of yours")
+UNAUTHENTICATED = OpenApiResponse(description="Missing, invalid or expired access token")
+
+
+class JSONAPIView(APIView):
+    """The Keys API speaks JSON only (CONTRACT), so the schema documents JSON bodies only."""
+
+    parser_classes = [JSONParser]
 
 
 def _found(obj):
@@ -30,15 +40,16 @@ def _key_id(raw: str) -> int:
     return int(raw)
 
 
-class GatewayKeyListCreateView(APIView):
-    @extend_schema(responses=GatewayKeyOutputSerializer(many=True), summary="List your gateway keys")
+class GatewayKeyListCreateView(JSONAPIView):
+    @extend_schema(responses={200: GatewayKeyOutputSerializer(many=True), 401: UNAUTHENTICATED},
+                   summary="List your gateway keys")
     def get(self, request):
         keys = selectors.gateway_keys_for_user(request.user)
         return Response(GatewayKeyOutputSerializer(keys, many=True).data)
 
     @extend_schema(
         request=GatewayKeyCreateInputSerializer,
-        responses={201: GatewayKeyCreatedOutputSerializer, 400: OpenApiResponse(description="Field errors")},
+        responses={201: GatewayKeyCreatedOutputSerializer, 400: FIELD_ERRORS, 401: UNAUTHENTICATED},
         summary="Create a gateway key (the full key is in this answer only)",
     )
     def post(self, request):
@@ -48,24 +59,24 @@ class GatewayKeyListCreateView(APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-class GatewayKeyDetailView(APIView):
-    @extend_schema(responses={204: None, 404: OpenApiResponse(description="No such key of yours")},
-                   summary="Revoke a gateway key")
+class GatewayKeyDetailView(JSONAPIView):
+    @extend_schema(responses={204: None, 401: UNAUTHENTICATED, 404: NOT_YOURS}, summary="Revoke a gateway key")
     def delete(self, request, key_id: str):
         key = _found(selectors.gateway_key_for_user(user=request.user, key_id=_key_id(key_id)))
         services.gateway_key_revoke(key=key)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ProviderKeyListCreateView(APIView):
-    @extend_schema(responses=ProviderKeyOutputSerializer(many=True), summary="List your provider keys (masked)")
+class ProviderKeyListCreateView(JSONAPIView):
+    @extend_schema(responses={200: ProviderKeyOutputSerializer(many=True), 401: UNAUTHENTICATED},
+                   summary="List your provider keys (masked)")
     def get(self, request):
         keys = selectors.provider_keys_for_user(request.user)
         return Response(ProviderKeyOutputSerializer(keys, many=True).data)
 
     @extend_schema(
         request=ProviderKeyCreateInputSerializer,
-        responses={201: ProviderKeyOutputSerializer, 400: OpenApiResponse(description="Field errors")},
+        responses={201: ProviderKeyOutputSerializer, 400: FIELD_ERRORS, 401: UNAUTHENTICATED},
         summary="Store a provider key (encrypted at rest; only its last 4 characters are shown)",
     )
     def post(self, request):
@@ -74,9 +85,8 @@ class ProviderKeyListCreateView(APIView):
         return Response(ProviderKeyOutputSerializer(key).data, status=status.HTTP_201_CREATED)
 
 
-class ProviderKeyDetailView(APIView):
-    @extend_schema(responses={204: None, 404: OpenApiResponse(description="No such key of yours")},
-                   summary="Delete a provider key")
+class ProviderKeyDetailView(JSONAPIView):
+    @extend_schema(responses={204: None, 401: UNAUTHENTICATED, 404: NOT_YOURS}, summary="Delete a provider key")
     def delete(self, request, key_id: str):
         key = _found(selectors.provider_key_for_user(user=request.user, key_id=_key_id(key_id)))
         services.provider_key_delete(key=key)
