@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 WORKERS ?= 1
 HOST ?= 0.0.0.0
 PORT ?= 8000
+# Usage records already log every /v1 request; `make run ACCESS_LOG="--access-logfile -"` adds gunicorn's.
+ACCESS_LOG ?=
 export PROMETHEUS_MULTIPROC_DIR ?= $(CURDIR)/data/prometheus
 
 .PHONY: run test venv dev-venv migrate catalog routing-eval semantic-extra bench bench-peer soak clean
@@ -39,7 +41,7 @@ catalog: migrate
 run: catalog
 	rm -rf $(PROMETHEUS_MULTIPROC_DIR) && mkdir -p $(PROMETHEUS_MULTIPROC_DIR)
 	$(VENV)/bin/gunicorn gatewayproj.asgi:application -k uvicorn_worker.UvicornWorker \
-		--workers $(WORKERS) --bind $(HOST):$(PORT) --graceful-timeout 30 --access-logfile -
+		--workers $(WORKERS) --bind $(HOST):$(PORT) --graceful-timeout 30 $(ACCESS_LOG)
 
 test: dev-venv
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -14,15 +14,16 @@ from django.conf import settings
 from gateway.dbthread import run_db
 from gateway.errors import AuthenticationError
 from gateway.principal import GatewayPrincipal
+from gateway.singleflight import SingleFlight
 from keys.hashing import digest_gateway_key
 
 MAX_KEY_LENGTH = 256
 MAX_CACHED_KEYS = 50_000
-_UNKNOWN = None
 # The same answer for a missing, malformed, unknown or revoked key: it tells a caller nothing.
 INVALID_KEY_MESSAGE = "Invalid or missing gateway key. Send it as 'Authorization: Bearer <key>'."
 
 _principals: dict[str, tuple[GatewayPrincipal | None, float]] = {}
+_loads = SingleFlight()
 
 
 def _load_principal(digest: str) -> GatewayPrincipal | None:
@@ -40,6 +41,14 @@ def _load_principal(digest: str) -> GatewayPrincipal | None:
         tokens_per_minute=key.tokens_per_minute,
         monthly_budget_usd=key.monthly_budget_usd,
     )
+
+
+async def _load_and_remember(digest: str) -> GatewayPrincipal | None:
+    principal = await run_db(_load_principal, digest)
+    if len(_principals) >= MAX_CACHED_KEYS:
+        _principals.clear()
+    _principals[digest] = (principal, time.monotonic() + settings.GATEWAY_KEY_CACHE_TTL)
+    return principal
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -62,10 +71,7 @@ async def authenticate(authorization: str | None) -> GatewayPrincipal:
     if cached is not None and cached[1] > now:
         principal = cached[0]
     else:
-        principal = await run_db(_load_principal, digest)
-        if len(_principals) >= MAX_CACHED_KEYS:
-            _principals.clear()
-        _principals[digest] = (principal, now + settings.GATEWAY_KEY_CACHE_TTL)
+        principal = await _loads.run(digest, lambda: _load_and_remember(digest))
     if principal is None:
         raise AuthenticationError(INVALID_KEY_MESSAGE)
     return principal

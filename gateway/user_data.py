@@ -14,6 +14,7 @@ from django.conf import settings
 
 from gateway.dbthread import run_db
 from gateway.preferences import Preferences
+from gateway.singleflight import SingleFlight
 
 MAX_CACHED_USERS = 10_000
 
@@ -29,6 +30,7 @@ class UserData:
 
 
 _users: dict[int, tuple[UserData, float]] = {}
+_loads = SingleFlight()
 
 
 def _load(user_id: int) -> UserData:
@@ -43,10 +45,14 @@ async def user_data(user_id: int) -> UserData:
     cached = _users.get(user_id)
     if cached is not None and cached[1] > now:
         return cached[0]
+    return await _loads.run(user_id, lambda: _load_and_remember(user_id))
+
+
+async def _load_and_remember(user_id: int) -> UserData:
     data = await run_db(_load, user_id)
     if len(_users) >= MAX_CACHED_USERS:
         _users.clear()
-    _users[user_id] = (data, now + settings.GATEWAY_KEY_CACHE_TTL)
+    _users[user_id] = (data, time.monotonic() + settings.GATEWAY_KEY_CACHE_TTL)
     return data
 
 

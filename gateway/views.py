@@ -1,6 +1,8 @@
 """The OpenAI-compatible /v1 endpoints: authenticate, hand over to the pipeline, answer."""
 from __future__ import annotations
 
+import time
+
 import orjson
 from django.http import HttpResponse, StreamingHttpResponse
 
@@ -28,13 +30,14 @@ def method_not_allowed(allowed: str) -> HttpResponse:
 
 
 async def chat_completions(request):
+    started = time.perf_counter()
     if request.method != "POST":
         return method_not_allowed("POST")
     try:
         principal = await authenticate(request.headers.get("Authorization"))
     except GatewayError as error:
         return error_response(error)
-    ctx = RequestContext(principal=principal)
+    ctx = RequestContext(principal=principal, started=started)
     ctx.cache_bypass = request.headers.get("x-gateway-cache", "").strip().lower() == "no-cache"
     from gateway.pipeline import JSONReply, handle_chat  # noqa: PLC0415 (pipeline imports every step)
 

@@ -148,6 +148,10 @@ DATABASE_URL = env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'data' / 
 if DATABASE_URL.startswith("sqlite:///./"):
     DATABASE_URL = f"sqlite:///{BASE_DIR / DATABASE_URL.removeprefix('sqlite:///./')}"
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+# Persistent connections (checked for health before reuse): the gateway's database threads and
+# the usage writer would otherwise open a new connection for every read and every batch.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {
@@ -157,9 +161,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 if REDIS_URL:
     CACHES = {
