@@ -53,6 +53,20 @@ def database_url() -> str:
     return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def requests_by_worker(metrics_dir: Path) -> dict[int, float]:
+    """{pid: gateway_requests_total} of each worker that counted a request, read from its own
+    prometheus_client multiprocess file (the merged /metrics cannot tell workers apart)."""
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    counts = {}
+    for path in Path(metrics_dir).glob("counter_*.db"):
+        pid = int(path.stem.split("_")[-1])
+        for metric in MultiProcessCollector.merge([str(path)]):
+            if metric.name == "gateway_requests":
+                counts[pid] = sum(s.value for s in metric.samples if s.name == "gateway_requests_total")
+    return {pid: count for pid, count in counts.items() if count}
+
+
 class ScratchRedis:
     def __init__(self, base_url: str = REDIS_BASE_URL, *, wait: float = 180.0):
         self.base_url = base_url.rstrip("/")
@@ -182,16 +196,7 @@ class GunicornGateway:
         return pids
 
     def requests_by_worker(self) -> dict[int, float]:
-        """gateway_requests_total as each worker counted it, read from its multiprocess file."""
-        from prometheus_client.multiprocess import MultiProcessCollector
-
-        counts = {}
-        for path in self.metrics_dir.glob("counter_*.db"):
-            pid = int(path.stem.split("_")[-1])
-            for metric in MultiProcessCollector.merge([str(path)]):
-                if metric.name == "gateway_requests":
-                    counts[pid] = sum(s.value for s in metric.samples if s.name == "gateway_requests_total")
-        return {pid: count for pid, count in counts.items() if count}
+        return requests_by_worker(self.metrics_dir)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -253,6 +253,8 @@ class FakeVendor:
                     await asyncio.wait_for(release.wait(), behaviour.delay)
                 except TimeoutError:
                     pass
+                if request.transport is None or request.transport.is_closing():
+                    _abort(request)  # the caller gave up waiting: nobody left to answer
             if behaviour.reset_before_first_byte:
                 _abort(request)
             if behaviour.html_error:
