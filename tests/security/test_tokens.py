@@ -20,6 +20,7 @@ from django.conf import settings
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
+from analytics import recorder
 from gateway import auth
 from keys.hashing import generate_gateway_key
 from keys.models import GatewayKey
@@ -199,6 +200,7 @@ def keys_of_alice(transactional_db):
     revoked, revoked_raw = gateway_key_create(user=alice, name="revoked")
     gateway_key_revoke(key=revoked)
     yield live_raw, revoked_raw
+    recorder.flush()
     auth.forget_key()
 
 
