@@ -2,6 +2,8 @@
 import pytest
 from rest_framework.test import APIClient
 
+from tests.security.asgi_calls import asgi_post
+
 DEEP = 100_000
 BODIES = {
     "nested far past Python's recursion limit": ('{"name": ' + "[" * DEEP + "]" * DEEP + "}").encode(),
@@ -61,3 +63,29 @@ def test_other_content_types_are_a_4xx(alice_client, content_type):
 def test_a_huge_query_string_on_analytics_is_a_4xx(alice_client):
     response = alice_client.get("/api/analytics/requests", {"model": "x" * 100_000, "page": "9" * 400})
     assert response.status_code < 500
+
+
+def _oversized_login(limit: int) -> bytes:
+    return b'{"email": "a@example.com", "password": "' + b"a" * (limit * 2) + b'"}'
+
+
+async def test_an_oversized_body_with_its_length_declared_is_a_413_through_the_asgi_app(transactional_db, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    body = _oversized_login(10_000)
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+
+    status, _ = await asgi_post("/api/auth/login", [body], headers)
+
+    assert status == 413
+
+
+async def test_an_oversized_chunked_body_is_a_413_through_the_asgi_app(transactional_db, settings):
+    """Without Content-Length, Django's ASGI handler spools the whole body and DRF then reads no
+    body at all (a 400 for missing fields): the size limit must apply while the body arrives."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    body = _oversized_login(10_000)
+    chunks = [body[i:i + 4096] for i in range(0, len(body), 4096)]
+
+    status, _ = await asgi_post("/api/auth/login", chunks, [(b"content-type", b"application/json")])
+
+    assert status == 413

@@ -7,8 +7,6 @@ stands where a hostile field points, and the fake vendor records every upstream 
 """
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from django.test import Client
 
@@ -16,6 +14,7 @@ from gateway.models import Provider
 from gateway.registry import registry_changed
 from gateway.urlpolicy import base_url_problem
 from tests.factories import make_user
+from tests.security.asgi_calls import asgi_post
 from tests.security.conftest import MODELS
 
 HELLO = [{"role": "user", "content": "hello"}]
@@ -220,30 +219,6 @@ def test_a_body_just_under_the_limit_is_served(world, gateway_http, small_limit)
     answer = gateway_http.post("/v1/chat/completions", content=padded_body(small_limit),
                                headers={**world.headers(), "Content-Type": "application/json"})
     assert answer.status_code == 200
-
-
-async def asgi_post(path: str, chunks: list[bytes], headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes]:
-    """POST straight into gatewayproj.asgi.application: the exact body messages a server would pass."""
-    from gatewayproj.asgi import application
-
-    messages = [{"type": "http.request", "body": c, "more_body": True} for c in chunks]
-    messages.append({"type": "http.request", "body": b"", "more_body": False})
-    sent = []
-
-    async def receive():
-        if messages:
-            return messages.pop(0)
-        await asyncio.Event().wait()
-
-    async def send(message):
-        sent.append(message)
-
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "", "headers": headers,
-             "client": ("127.0.0.1", 50000), "server": ("testserver", 80)}
-    await application(scope, receive, send)
-    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
-    return status, b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
 
 
 def _asgi_headers(world, **extra) -> list[tuple[bytes, bytes]]:
