@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
 from dataclasses import dataclass
 
 from bench.load import VARY_MARKER, LoadResult, LoadSpec, chat_body, run_load
@@ -42,6 +43,10 @@ class Load:
 
 def measure(target: Target, load: Load, concurrency: int, duration: float, requests: int | None = None) -> LoadResult:
     return run(load.spec(target, concurrency, duration, requests))
+
+
+def load_average() -> str:
+    return " / ".join(f"{v:.2f}" for v in os.getloadavg()) + f" (1/5/15 min, {os.cpu_count()} CPUs)"
 
 
 def ms(value: float) -> str:

@@ -32,7 +32,7 @@ from bench import report  # noqa: E402
 from bench.gateway_run import GatewayRun, gateway_options_from, add_gateway_arguments  # noqa: E402
 from bench.sampling import start_sampling, summarise  # noqa: E402
 from bench.processes import Services, can_pin, exit_cleanly_on_signals, workers_rss_mib  # noqa: E402
-from bench.report import CONCURRENCIES, Load, ms, table  # noqa: E402
+from bench.report import CONCURRENCIES, Load, load_average, ms, table  # noqa: E402
 from bench.targets import start_fake_vendor  # noqa: E402
 
 DRIVER_CPU, SERVER_CPU = 0, 1
@@ -42,10 +42,6 @@ PROFILE_SECONDS = 15
 
 def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def load_average() -> str:
-    return " / ".join(f"{v:.2f}" for v in os.getloadavg()) + f" (1/5/15 min, {os.cpu_count()} CPUs)"
 
 
 def fake_alone_table(services: Services, workdir: Path, duration: float, pin: bool) -> tuple[str, dict]:

@@ -29,7 +29,7 @@ from bench import report  # noqa: E402
 from bench.gateway_run import GatewayRun, add_gateway_arguments, gateway_options_from  # noqa: E402
 from bench.load import LoadResult  # noqa: E402
 from bench.processes import Services, can_pin, exit_cleanly_on_signals, workers_rss_mib  # noqa: E402
-from bench.report import CONCURRENCIES, Load, ms, table  # noqa: E402
+from bench.report import CONCURRENCIES, Load, load_average, ms, table  # noqa: E402
 from bench.targets import Target, start_fake_vendor, start_litellm  # noqa: E402
 
 DRIVER_CPU, SERVER_CPU = 0, 1
@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="gateway-bench-peer-"))
     log(f"work dir {workdir}; pinning {'servers on CPU 1, driver and fake on CPU 0' if pin else 'off'}")
     direct, gateway, litellm = Series("fake vendor"), Series("gateway"), Series("litellm")
-    sections: list[str] = []
+    sections: list[str] = [f"Load average at start: {load_average()}"]
     try:
         with Services() as services:
             fake = start_fake_vendor(services, workdir, cpu=DRIVER_CPU if pin else None)
@@ -169,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
                 litellm = measure_series(peer, args.duration)
                 services.stop(peer.service)
     finally:
+        sections.append(f"Load average at the end: {load_average()} (other work on the machine moves these numbers)")
         sections += [
             "### Direct to the fake vendor\n\n" + target_table(direct, direct),
             "### Gateway (named model, full request path)\n\n" + target_table(gateway, direct),
