@@ -139,6 +139,7 @@ class _Connection(asyncio.Protocol):
         self.first_data_at = None
         self.header_values: list[str] = []
         self.saw_done = False
+        self._tail = b""
 
     def connection_made(self, transport):
         self.transport = transport
@@ -154,6 +155,7 @@ class _Connection(asyncio.Protocol):
         self.first_data_at = None
         self.header_values = []
         self.saw_done = False
+        self._tail = b""
         self.done = asyncio.get_running_loop().create_future()
         self.transport.write(data)
         return self.done
@@ -171,10 +173,13 @@ class _Connection(asyncio.Protocol):
             self.header_values.append(f"{name.decode('latin-1').lower()}: {value.decode('latin-1')}")
 
     def on_body(self, body: bytes):
-        if self.first_data_at is None and b"data:" in body:
+        # The last bytes of the previous piece, so that a marker split across reads is found.
+        seen = self._tail + body
+        if self.first_data_at is None and b"data:" in seen:
             self.first_data_at = time.perf_counter()
-        if b"[DONE]" in body:
+        if b"[DONE]" in seen:
             self.saw_done = True
+        self._tail = body[-8:]
 
     def on_message_complete(self):
         keep_alive = self.parser.should_keep_alive()
@@ -223,9 +228,9 @@ async def _worker(spec: LoadSpec, result: LoadResult, next_body, head: bytes, de
 
 
 def _drop(conn: _Connection | None) -> None:
+    """Abort `conn`; returns None so callers can write `conn = _drop(conn)`."""
     if conn is not None and conn.transport is not None:
         conn.transport.abort()
-    return None
 
 
 async def run_load(spec: LoadSpec) -> LoadResult:

@@ -5,7 +5,7 @@ import orjson
 import pytest
 
 from bench.fake_vendor import VendorConfig, start_fake_vendor
-from bench.load import VARY_MARKER, LoadResult, LoadSpec, body_maker, chat_body, percentile, run_load
+from bench.load import VARY_MARKER, LoadResult, LoadSpec, _Connection, body_maker, chat_body, percentile, run_load
 
 
 def test_percentile_is_nearest_rank():
@@ -92,3 +92,12 @@ async def test_refused_connections_are_counted_not_raised():
     result = await run_load(spec)
     assert result.ok == 0
     assert result.errors == {"connection": 3}
+
+
+
+async def test_done_marker_split_across_reads_is_still_seen():
+    conn = _Connection(frozenset())
+    conn.on_body(b"data: {}\n\ndata: [DO")
+    conn.on_body(b"NE]\n\n")
+    assert conn.saw_done
+    assert conn.first_data_at is not None
