@@ -76,7 +76,7 @@ def _all_failed(log: FailureLog) -> GatewayError:
     last = log.errors[-1] if log.errors else None
     if last is not None and last.code == "bad_upstream_response":
         return UpstreamError("The provider returned a malformed response.")
-    detail = f" The last error was {last.code} (status {last.status})." if last else ""
+    detail = f" The last provider answered status {last.status}." if last and last.status else ""
     return AllProvidersFailedError(f"Every candidate model failed.{detail}")
 
 

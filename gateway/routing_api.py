@@ -26,6 +26,14 @@ from gateway.routing_serializers import (
 from keys.selectors import providers_with_keys
 
 
+UNAUTHENTICATED = OpenApiResponse(description="Missing, invalid or expired access token")
+PREFERENCE_WRITE_RESPONSES = {
+    200: RoutingPreferenceOutputSerializer,
+    400: OpenApiResponse(description="Invalid preferences (field errors)"),
+    401: UNAUTHENTICATED,
+}
+
+
 class NoEligibleModel(APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_code = "no_eligible_model"
@@ -79,7 +87,11 @@ def routing_preview(*, body: dict, user_id: int) -> dict:
 class RoutingPreviewView(APIView):
     @extend_schema(
         request=RoutingPreviewInputSerializer,
-        responses={200: RoutingPreviewOutputSerializer, 400: OpenApiResponse(description="Invalid body, unknown model or no eligible model")},
+        responses={
+            200: RoutingPreviewOutputSerializer,
+            400: OpenApiResponse(description="Invalid body, unknown model or no eligible model"),
+            401: UNAUTHENTICATED,
+        },
         summary="Preview the routing decision for a chat completions body (no provider is called)",
     )
     def post(self, request):
@@ -102,20 +114,23 @@ def _preferences_payload(user_id: int, values: dict) -> dict:
 
 
 class RoutingPreferencesView(APIView):
-    @extend_schema(responses=RoutingPreferenceOutputSerializer, summary="Your routing preferences for model auto")
+    @extend_schema(
+        responses={200: RoutingPreferenceOutputSerializer, 401: UNAUTHENTICATED},
+        summary="Your routing preferences for model auto",
+    )
     def get(self, request):
         values = preference_values(request.user.id)
         return Response(RoutingPreferenceOutputSerializer(_preferences_payload(request.user.id, values)).data)
 
     @extend_schema(
-        request=RoutingPreferenceInputSerializer, responses=RoutingPreferenceOutputSerializer,
+        request=RoutingPreferenceInputSerializer, responses=PREFERENCE_WRITE_RESPONSES,
         summary="Replace your routing preferences (left-out fields reset)",
     )
     def put(self, request):
         return self._save(request, partial=False)
 
     @extend_schema(
-        request=RoutingPreferenceInputSerializer, responses=RoutingPreferenceOutputSerializer,
+        request=RoutingPreferenceInputSerializer, responses=PREFERENCE_WRITE_RESPONSES,
         summary="Change some of your routing preferences",
     )
     def patch(self, request):

@@ -91,15 +91,17 @@ class GatewayApplication:
         kind = scope["type"]
         if kind == "lifespan":
             return await self.lifespan(receive, send)
-        if kind == "http" and scope["path"].startswith(GATEWAY_PATH_PREFIX):
-            limit = settings.GATEWAY_MAX_BODY_BYTES
-            if _declared_length(scope) > limit:
-                return await _too_large(send, limit)
-            try:
-                return await self.gateway(scope, _limited(receive, limit), send)
-            except RequestTooLarge:
-                return await _too_large(send, limit)
-        return await self.site(scope, receive, send)
+        if kind != "http":
+            return await self.site(scope, receive, send)
+        is_gateway = scope["path"].startswith(GATEWAY_PATH_PREFIX)
+        limit = settings.GATEWAY_MAX_BODY_BYTES if is_gateway else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if _declared_length(scope) > limit:
+            return await _too_large(send, limit)
+        handler = self.gateway if is_gateway else self.site
+        try:
+            return await handler(scope, _limited(receive, limit), send)
+        except RequestTooLarge:
+            return await _too_large(send, limit)
 
     async def lifespan(self, receive, send):
         from gateway.lifecycle import shutdown, startup

@@ -207,6 +207,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "gatewayproj.exceptions.api_exception_handler",
+    # The API speaks JSON only (the browsable API's raw-data form still works).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
 }
 SIMPLE_JWT = {
     "ALGORITHM": JWT_ALGORITHM,
@@ -225,6 +227,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "keys.schema_links.add_key_links",
+    ],
 }
 
 # prometheus_client multiprocess mode is switched on by PROMETHEUS_MULTIPROC_DIR (read by

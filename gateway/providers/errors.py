@@ -14,7 +14,9 @@ import orjson
 from gateway.providers.base import RETRYABLE_STATUSES, ProviderError, bad_upstream_response
 from gateway.retry import parse_retry_after
 
-_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]{0,63}")
+# Letters and underscores only: vendor codes look like `rate_limit_error` or `RESOURCE_EXHAUSTED`,
+# and a vendor that echoes a key (`sk-...`, digits, dashes) into its code must not get it through.
+_IDENTIFIER = re.compile(r"[A-Za-z_]{1,64}")
 
 
 def decode_json(payload: bytes | str) -> Any:
