@@ -8,7 +8,8 @@ HOST ?= 0.0.0.0
 PORT ?= 8000
 # Usage records already log every /v1 request; `make run ACCESS_LOG="--access-logfile -"` adds gunicorn's.
 ACCESS_LOG ?=
-export PROMETHEUS_MULTIPROC_DIR ?= $(CURDIR)/data/prometheus
+# prometheus_client's multiprocess mode, so /metrics adds up every gunicorn worker.
+METRICS_DIR ?= $(CURDIR)/data/prometheus
 
 .PHONY: run test venv dev-venv migrate catalog routing-eval semantic-extra bench bench-peer soak clean
 
@@ -39,8 +40,8 @@ catalog: migrate
 	$(PY) manage.py load_catalog
 
 run: catalog
-	rm -rf $(PROMETHEUS_MULTIPROC_DIR) && mkdir -p $(PROMETHEUS_MULTIPROC_DIR)
-	$(VENV)/bin/gunicorn gatewayproj.asgi:application -k uvicorn_worker.UvicornWorker \
+	rm -rf $(METRICS_DIR) && mkdir -p $(METRICS_DIR)
+	PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR) $(VENV)/bin/gunicorn gatewayproj.asgi:application -k uvicorn_worker.UvicornWorker \
 		--workers $(WORKERS) --bind $(HOST):$(PORT) --graceful-timeout 30 $(ACCESS_LOG)
 
 test: dev-venv
