@@ -111,6 +111,8 @@ async def _attempts(ctx: RequestContext, candidates: list[Candidate], log: Failu
                 if time.perf_counter() + delay >= deadline:
                     break
                 await asyncio.sleep(delay)
+                ctx.upstream_seconds += delay  # waiting on the provider's behalf, not gateway work
+        ctx.fallbacks = index + 1  # every model tried so far has failed
         if time.perf_counter() >= deadline:
             break
     raise _all_failed(log)
