@@ -51,8 +51,10 @@ class UsageRecord(models.Model):
             models.Index(fields=["user", "created_at"]),
             models.Index(fields=["user", "model", "created_at"]),
             models.Index(fields=["gateway_key", "created_at"]),
-            # The request log filtered by model for staff (all users).
+            # The request log filtered by model for staff (all users), and by error status.
             models.Index(fields=["model", "created_at"], name="analytics_model_time"),
+            models.Index(fields=["user", "status", "created_at"], name="analytics_user_status_time"),
+            models.Index(fields=["status", "created_at"], name="analytics_status_time"),
         ]
 
     def __str__(self) -> str:

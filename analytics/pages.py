@@ -73,11 +73,10 @@ def overview_page(request):
     params, errors = _parse(PeriodQuerySerializer, request)
     if errors:
         return _invalid(request, "analytics/overview.html", errors)
-    scope = _scope(params)
-    totals = selectors.overview(user=request.user, **scope)
-    cost = selectors.daily_cost_by_provider(user=request.user, **scope)
-    latency = selectors.daily_latency(user=request.user, **scope)
-    distribution = selectors.model_distribution(user=request.user, **scope)
+    board = selectors.dashboard(user=request.user, **_scope(params))
+    totals, cost, latency, distribution = (
+        board["overview"], board["cost_per_day"], board["latency_per_day"], board["distribution"]
+    )
     model_rows = [(row["model"] or "(no model)", row["requests"]) for row in distribution["models"]]
     model_colours = [charts.colour(row["provider"], 8) for row in distribution["models"]]
     context = {

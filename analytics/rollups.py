@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Case, CharField, Count, DecimalField, F, Func, Q, Sum, Value, When
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Coalesce
 
 from analytics.models import UsageDaily, UsageLatencyDaily, UsageRecord
 from analytics.percentiles import bucket_expression
@@ -34,6 +34,16 @@ class UTCDay(Func):
 
     def as_postgresql(self, compiler, connection, **extra):
         return self.as_sql(compiler, connection, template="((%(expressions)s AT TIME ZONE 'UTC')::date)::text", **extra)
+
+
+class DayText(Func):
+    """A DateField as 'YYYY-MM-DD' text (SQLite already stores it so; a cast would lose index order)."""
+
+    template = "%(expressions)s"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="(%(expressions)s)::text", **extra)
 
 
 def _rollup_measures() -> dict:
@@ -175,7 +185,7 @@ def _histogram_sql(split: DaySplit, user_id: int | None, by_day: bool) -> tuple[
     parts, params = [], []
     if split.first_day is not None:
         rows = _rollup_rows(UsageLatencyDaily, split, user_id)
-        day = Cast("day", CharField()) if by_day else Value("", output_field=CharField())
+        day = DayText("day") if by_day else Value("", output_field=CharField())
         rows = rows.annotate(day_text=day).values("day_text", "bucket").annotate(n=Sum("requests"))
         sql, p = rows.values_list("day_text", "bucket", "n").order_by().query.sql_with_params()
         parts.append(sql)
@@ -194,8 +204,9 @@ def latency_percentiles(
     *, user_id: int | None, period_from: dt.datetime, period_to: dt.datetime, fractions: tuple[float, ...],
     by_day: bool = False,
 ) -> dict[str, dict[float, int]]:
-    """{day ('' when not by_day): {q: latency bucket}}, nearest rank, computed in the database
-    with window functions over the latency histogram (see analytics/percentiles.py)."""
+    """{day: {q: latency bucket}}, or {'': {...}} for the whole period unless `by_day`: nearest
+    rank, computed in the database with window functions over the latency histogram (see
+    analytics/percentiles.py)."""
     for q in fractions:
         if not 0 < q <= 1:
             raise ValueError("fractions must be in (0, 1]")
@@ -206,11 +217,12 @@ def latency_percentiles(
     picks = ", ".join(
         f"MIN(CASE WHEN cum * 10000 >= total * {round(q * 10000)} THEN bucket END) AS p{i}" for i, q in enumerate(fractions)
     )
+    # With raw edges the two sources may share a (day, bucket): add them up first.
+    grouped = "(SELECT day, bucket, SUM(n) AS n FROM h GROUP BY day, bucket)" if " UNION ALL " in histogram else "h"
     sql = (
         f"WITH h (day, bucket, n) AS ({histogram}), "
-        "g AS (SELECT day, bucket, SUM(n) AS n FROM h GROUP BY day, bucket), "
-        "c AS (SELECT day, bucket, SUM(n) OVER (PARTITION BY day ORDER BY bucket ROWS UNBOUNDED PRECEDING) AS cum, "
-        "SUM(n) OVER (PARTITION BY day) AS total FROM g) "
+        "c AS (SELECT day, bucket, SUM(n) OVER w AS cum, SUM(n) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND "
+        f"UNBOUNDED FOLLOWING) AS total FROM {grouped} AS g WINDOW w AS (PARTITION BY day ORDER BY bucket)) "
         f"SELECT day, {picks} FROM c GROUP BY day"
     )
     with connection.cursor() as cursor:

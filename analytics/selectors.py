@@ -24,13 +24,14 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Func, Q, QuerySet
 
 from analytics.models import UsageRecord
-from analytics.rollups import grouped_totals, latency_percentiles
+from analytics.rollups import MEASURES, MONEY_MEASURES, grouped_totals, latency_percentiles
 
 ZERO = Decimal(0)
 GROUPS = ("model", "provider", "day", "key")
+COMMON_STATUSES = ("ok", "2xx", "200")
 GROUP_DIMENSION = {"model": "model", "provider": "provider", "day": "day", "key": "key_id"}
 
 
@@ -49,10 +50,14 @@ def _share(part: int, whole: int) -> float:
 
 def overview(*, user, period_from: dt.datetime, period_to: dt.datetime, for_user_id: int | None = None) -> dict:
     user_id = scope_user_id(user=user, for_user_id=for_user_id)
-    t = grouped_totals(user_id=user_id, period_from=period_from, period_to=period_to)[0]
-    n = t["m_requests"]
+    totals = grouped_totals(user_id=user_id, period_from=period_from, period_to=period_to)[0]
     latency = latency_percentiles(user_id=user_id, period_from=period_from, period_to=period_to,
-                                  fractions=(0.5, 0.95)).get("", {})
+                                  fractions=(0.5, 0.95))
+    return _overview_from(totals, latency.get("", {}))
+
+
+def _overview_from(t: dict, latency: dict) -> dict:
+    n = t["m_requests"]
     return {
         "requests": n,
         "errors": t["m_errors"],
@@ -72,6 +77,26 @@ def overview(*, user, period_from: dt.datetime, period_to: dt.datetime, for_user
         "avg_latency_ms": round(t["m_latency_total"] / n, 1) if n else None,
         "p50_latency_ms": latency.get(0.5),
         "p95_latency_ms": latency.get(0.95),
+    }
+
+
+def dashboard(*, user, period_from: dt.datetime, period_to: dt.datetime, for_user_id: int | None = None) -> dict:
+    """Everything the overview page shows, in three queries: {"overview",
+    "cost_per_day", "latency_per_day", "distribution"} shaped as overview(),
+    daily_cost_by_provider(), daily_latency() and model_distribution() answer them."""
+    user_id = scope_user_id(user=user, for_user_id=for_user_id)
+    rows = grouped_totals(user_id=user_id, period_from=period_from, period_to=period_to,
+                          dims=("day", "provider", "model", "complexity"))
+    period = {"user_id": user_id, "period_from": period_from, "period_to": period_to, "fractions": (0.5, 0.95)}
+    latency = latency_percentiles(**period).get("", {})
+    latency_by_day = latency_percentiles(**period, by_day=True)
+    totals = {m: sum((row[m] for row in rows), ZERO if m in MONEY_MEASURES else 0) for m in MEASURES}
+    days = period_days(period_from, period_to)
+    return {
+        "overview": _overview_from(totals, latency),
+        "cost_per_day": _cost_per_day(rows, days),
+        "latency_per_day": _latency_per_day(latency_by_day, days),
+        "distribution": _distribution(rows),
     }
 
 
@@ -141,6 +166,10 @@ def model_distribution(
     user_id = scope_user_id(user=user, for_user_id=for_user_id)
     rows = grouped_totals(user_id=user_id, period_from=period_from, period_to=period_to,
                           dims=("model", "provider", "complexity"), measures=("m_requests",))
+    return _distribution(rows)
+
+
+def _distribution(rows: list[dict]) -> dict:
     total = sum(row["m_requests"] for row in rows)
 
     def counted(*fields):
@@ -162,7 +191,10 @@ def daily_cost_by_provider(
     user_id = scope_user_id(user=user, for_user_id=for_user_id)
     rows = grouped_totals(user_id=user_id, period_from=period_from, period_to=period_to,
                           dims=("day", "provider"), measures=("m_cost",))
-    days = period_days(period_from, period_to)
+    return _cost_per_day(rows, period_days(period_from, period_to))
+
+
+def _cost_per_day(rows: list[dict], days: list[str]) -> dict:
     index = {day: i for i, day in enumerate(days)}
     series: dict[str, list[Decimal]] = {}
     for row in rows:
@@ -178,7 +210,10 @@ def daily_latency(
     user_id = scope_user_id(user=user, for_user_id=for_user_id)
     by_day = latency_percentiles(user_id=user_id, period_from=period_from, period_to=period_to,
                                  fractions=(0.5, 0.95), by_day=True)
-    days = period_days(period_from, period_to)
+    return _latency_per_day(by_day, period_days(period_from, period_to))
+
+
+def _latency_per_day(by_day: dict, days: list[str]) -> dict:
     return {"days": days, "p50": [by_day.get(d, {}).get(0.5) for d in days],
             "p95": [by_day.get(d, {}).get(0.95) for d in days]}
 
@@ -249,10 +284,28 @@ def request_log(
         records = records.filter(user_id=user_id)
     raw_filters = {("gateway_key_id" if k == "key_id" else k): v for k, v in filters.items() if k != "status"}
     records = records.filter(filters.get("status", Q()), **raw_filters)
-    per_day = grouped_totals(user_id=user_id, period_from=period_from, period_to=period_to, dims=("day",),
-                             measures=("m_requests",), filters=filters)
-    ordered = records.select_related("gateway_key").order_by("-created_at", "-id")
-    return RequestLog(ordered, [(row["day"], row["m_requests"]) for row in per_day])
+    rows = grouped_totals(user_id=user_id, period_from=period_from, period_to=period_to, dims=("day", "status"),
+                          measures=("m_requests",), filters=filters)
+    per_day: dict[str, int] = {}
+    for row in rows:
+        per_day[row["day"]] = per_day.get(row["day"], 0) + row["m_requests"]
+    newest_first = ["-created_at", "-id"]
+    if status and status not in COMMON_STATUSES:
+        # Errors are rare: read them through the status index, not by walking every record of
+        # the days (SQLite would otherwise pick the created_at index for the ORDER BY).
+        records = records.filter(status__in=sorted({row["status"] for row in rows if row["m_requests"]}))
+        newest_first = [IndexBlind("created_at").desc(), "-id"]
+    ordered = records.select_related("gateway_key").order_by(*newest_first)
+    return RequestLog(ordered, sorted(per_day.items()))
+
+
+class IndexBlind(Func):
+    """The column unchanged, but on SQLite hidden from the planner's ORDER BY index choice."""
+
+    template = "%(expressions)s"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="+%(expressions)s", **extra)
 
 
 def status_filter(status: str) -> Q:

@@ -93,3 +93,14 @@ def test_daily_latency_percentiles(alice):
 def test_bob_sees_none_of_alices_groups(alice, bob, records):
     assert _breakdown(bob, "model") == []
     assert selectors.model_distribution(user=bob, **PERIOD)["requests"] == 0
+
+
+def test_the_dashboard_agrees_with_the_single_selectors(alice, records):
+    for latency in (100, 200, 300, 400):
+        make_record(alice, created_at=at("2026-01-02"), latency_ms=latency, cost_usd="0.00000007")
+    for period in (PERIOD, {"period_from": at("2026-01-01", "06:00:00"), "period_to": at("2026-01-03", "13:00:00")}):
+        board = selectors.dashboard(user=alice, **period)
+        assert board["overview"] == selectors.overview(user=alice, **period)
+        assert board["cost_per_day"] == selectors.daily_cost_by_provider(user=alice, **period)
+        assert board["latency_per_day"] == selectors.daily_latency(user=alice, **period)
+        assert board["distribution"] == selectors.model_distribution(user=alice, **period)
