@@ -10,7 +10,6 @@ stays fast at millions of records on SQLite and PostgreSQL alike.
 """
 from __future__ import annotations
 
-import math
 from django.db.models import Case, F, IntegerField, When
 
 # Must match the migration 0003 BUCKET_STEPS: (upper limit, step) pairs, then LAST_STEP.
@@ -34,8 +33,3 @@ def bucket_expression() -> Case:
         default=latency / LAST_STEP * LAST_STEP,
         output_field=IntegerField(),
     )
-
-
-def nearest_rank(count: int, q: float) -> int:
-    """1-based rank of the q-quantile among `count` ascending values."""
-    return min(count, max(1, math.ceil(q * count - 1e-9)))
