@@ -13,10 +13,6 @@ from httpx_aiohttp import AiohttpTransport
 
 _clients: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
 
-# Headers a vendor may send that are worth passing back to the client; everything else
-# (cookies, vendor request ids, organisation names, rate-limit internals) stays here.
-PASSED_BACK_HEADERS = ("openai-processing-ms", "anthropic-ratelimit-requests-remaining")
-
 
 def _new_client() -> httpx.AsyncClient:
     limits = httpx.Limits(max_connections=512, max_keepalive_connections=256, keepalive_expiry=30)

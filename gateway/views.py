@@ -11,7 +11,8 @@ from gateway.context import RequestContext
 from gateway.errors import GatewayError, InvalidRequestError
 from gateway.models_list import list_models
 
-STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+# Authenticated answers are never stored by a proxy (no-store); streams also say no-cache.
+STREAM_HEADERS = {"Cache-Control": "private, no-cache, no-store", "X-Accel-Buffering": "no"}
 
 
 def json_response(status: int, body: dict, headers: dict | None = None) -> HttpResponse:
