@@ -119,6 +119,53 @@ class ScratchRedis:
             self._lock_file, self.number = None, None
 
 
+class PrivateRedis:
+    """A redis-server of its own on a free port (no persistence), stopped by PID: for tests that
+    count what the gateway does to Redis (connections, commands) with nobody else's traffic."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.workdir = Path(tempfile.mkdtemp(prefix="gw-redis-"))
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def __enter__(self) -> "PrivateRedis":
+        server = shutil.which("redis-server")
+        assert server, "redis-server is not installed (Debian package redis-server)"
+        self.process = subprocess.Popen(
+            [server, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            cwd=self.workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with redis.Redis(port=self.port) as client:
+                    client.ping()
+                return self
+            except redis.ConnectionError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.__exit__()
+                    raise RuntimeError("the private redis-server did not start") from None
+                time.sleep(0.05)
+
+    def connections_received(self) -> int:
+        with redis.Redis(port=self.port) as client:
+            return int(client.info("stats")["total_connections_received"])
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
 class GunicornGateway:
     def __init__(self, *, workers: int, redis_url: str, env: dict[str, str] | None = None):
         from django.conf import settings

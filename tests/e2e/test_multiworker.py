@@ -20,7 +20,7 @@ from analytics.models import UsageRecord
 from gateway.ratelimit import current_month, to_micro_usd
 from keys.services import gateway_key_revoke, gateway_key_update
 from tests.e2e.conftest import MODELS, wait_for_records
-from tests.e2e.gunicorn import GunicornGateway, ScratchRedis
+from tests.e2e.gunicorn import GunicornGateway, PrivateRedis, ScratchRedis
 from tests.fakes.vendors import Behaviour
 
 WORKERS = 4
@@ -195,3 +195,33 @@ def test_eight_concurrent_requests_against_a_budget_for_three_admit_at_most_four
         spent, reserved = client.hmget(f"gw:budget:{{{world.key.id}}}:{current_month()}", ["spent", "reserved"])
     assert (int(spent), int(reserved or 0)) == (charged, 0)
     assert 0 < charged <= to_micro_usd(budget)
+
+
+@pytest.mark.xfail(
+    strict=True, raises=AssertionError,
+    reason="gateway/cache.py, gateway/semantic_cache.py and gateway/registry.py reach Redis through "
+           "django.core.cache.caches[alias], which asgiref keeps per asyncio context: under ASGI every "
+           "request builds a new cache backend, pool and Redis connection. Fix: keep one backend per "
+           "process (caches.create_connection(alias)), then drop this marker.",
+)
+def test_workers_reuse_their_redis_connections_instead_of_opening_one_per_request(world):
+    with PrivateRedis() as private_redis:
+        server = GunicornGateway(workers=WORKERS, redis_url=private_redis.url).start()
+        try:
+            headers = {"Authorization": f"Bearer {world.raw_key}"}
+            limits = httpx.Limits(max_keepalive_connections=0)  # a new connection each: any worker may take it
+            with httpx.Client(base_url=server.url, headers=headers, timeout=30, limits=limits) as client:
+
+                def ask(index: int) -> int:
+                    body = {"model": MODELS["openai"], "messages": [{"role": "user", "content": f"pool {index}"}]}
+                    return client.post("/v1/chat/completions", json=body).status_code
+
+                assert {ask(index) for index in range(20)} == {200}  # every worker opens what it keeps
+                before = private_redis.connections_received()
+                assert {ask(index) for index in range(20, 80)} == {200}
+                opened = private_redis.connections_received() - before
+        finally:
+            server.stop()
+    # One request at a time needs one connection per pool per worker, already open after warm-up;
+    # a worker that took no warm-up request opens at most a handful.
+    assert opened < 20, f"{opened} Redis connections opened for 60 requests"
