@@ -169,7 +169,6 @@ def main(argv: list[str] | None = None) -> int:
                 litellm = measure_series(peer, args.duration)
                 services.stop(peer.service)
     finally:
-        sections.append(f"Load average at the end: {load_average()} (other work on the machine moves these numbers)")
         sections += [
             "### Direct to the fake vendor\n\n" + target_table(direct, direct),
             "### Gateway (named model, full request path)\n\n" + target_table(gateway, direct),
@@ -178,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         if not gateway.problem and not litellm.problem and gateway.plain and litellm.plain:
             sections.append("### Side by side (one worker each, same run, same fake vendor)\n\n"
                             + comparison_table(gateway, litellm, direct))
+        sections.append(f"Load average at the end: {load_average()} (other work on the machine moves these numbers)")
         print("\n\n".join(sections), flush=True)
         RESULTS_DIR.mkdir(exist_ok=True)
         out = RESULTS_DIR / f"bench-peer-{time.strftime('%Y%m%d-%H%M%S')}.json"
