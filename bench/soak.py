@@ -38,7 +38,7 @@ if __package__ in (None, ""):
 
 from bench.processes import Services, exit_cleanly_on_signals, free_port, workers_rss_mib  # noqa: E402
 from bench.report import table  # noqa: E402
-from bench.soak_checks import SoakReport, problems  # noqa: E402
+from bench.soak_checks import RSS_GROWTH_LIMIT_MIB, SoakReport, problems  # noqa: E402
 from bench.soak_load import run_clients  # noqa: E402
 from bench.soak_store import RecordStore, throwaway_postgres  # noqa: E402
 from tests.e2e.gunicorn import REDIS_BASE_URL, STARTUP_COMPLETE, ScratchRedis, requests_by_worker  # noqa: E402
@@ -66,6 +66,8 @@ class SoakConfig:
     postgres_admin_url: str = DEFAULT_POSTGRES_ADMIN_URL
     redis_base_url: str = REDIS_BASE_URL
     use_redis: bool = True
+    # MiB a worker may grow between the half-way and the final sample (see bench/soak_checks.py).
+    rss_growth_limit_mib: float = RSS_GROWTH_LIMIT_MIB
 
     @property
     def label(self) -> str:

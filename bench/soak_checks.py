@@ -6,8 +6,9 @@ no 500 and no status but 200 and 503 (every candidate failed); every request sen
 with [DONE] or, after a vendor cut, with an in-band error event; request ids unique; usage
 records equal to the requests sent, with unique ids covering every id a client saw; the same
 worker pids from start to end; each worker's RSS flat in the second half of the run (at most
-RSS_GROWTH_LIMIT_MIB more at the end than half-way: caches and pools fill early, a leak keeps
-growing; the warm-up sample, a tenth in, is reported too); no "database is locked"
+the config's `rss_growth_limit_mib`, RSS_GROWTH_LIMIT_MIB by default, more at the end than
+half-way: imports, pools and caches fill during a worker's first thousand or two requests, a leak
+keeps growing; the warm-up sample, a tenth in, is reported too); no "database is locked"
 and no traceback in the gateway's log; every fault kind injected at least once.
 """
 from __future__ import annotations
@@ -101,9 +102,10 @@ def problems(report: SoakReport) -> list[str]:
         found.append(f"workers changed during the run: {report.workers_at_start} -> {report.workers_at_end}")
     if not report.rss_growth():
         found.append(f"worker RSS was not sampled: {report.rss}")
+    limit = report.config["rss_growth_limit_mib"]
     for pid, growth in report.rss_growth().items():
-        if growth > RSS_GROWTH_LIMIT_MIB:
-            found.append(f"worker {pid} grew by {growth:.1f} MiB in the second half (allowed {RSS_GROWTH_LIMIT_MIB})")
+        if growth > limit:
+            found.append(f"worker {pid} grew by {growth:.1f} MiB in the second half (allowed {limit})")
     if report.locked_lines:
         found.append(f'{report.locked_lines} "{LOCKED}" lines in the gateway log')
     if report.tracebacks:

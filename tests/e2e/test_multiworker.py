@@ -18,6 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from analytics.models import UsageRecord
 from gateway.ratelimit import current_month, to_micro_usd
+from gateway.ratelimit_redis import RedisLimiter
 from keys.services import gateway_key_revoke, gateway_key_update
 from tests.e2e.conftest import MODELS, wait_for_records
 from tests.e2e.gunicorn import GunicornGateway, PrivateRedis, ScratchRedis
@@ -191,8 +192,10 @@ def test_eight_concurrent_requests_against_a_budget_for_three_admit_at_most_four
     records = final_records(server, 8)
     assert len(records) == 8
     charged = sum(to_micro_usd(r.cost_usd) for r in records if r.status == 200)
+    # The workers inherit this process's environment, so they use this process's key prefix.
+    limiter = RedisLimiter(url=gateway.redis.url, prefix=settings.RATE_LIMIT_KEY_PREFIX)
     with gateway.redis.client() as client:
-        spent, reserved = client.hmget(f"gw:budget:{{{world.key.id}}}:{current_month()}", ["spent", "reserved"])
+        spent, reserved = client.hmget(limiter.month_keys(world.key.id, current_month())[0], ["spent", "reserved"])
     assert (int(spent), int(reserved or 0)) == (charged, 0)
     assert 0 < charged <= to_micro_usd(budget)
 
