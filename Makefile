@@ -53,5 +53,15 @@ routing-eval: dev-venv
 semantic-extra: venv
 	$(PY) -m pip install -q -r requirements-semantic.txt
 
+bench: venv
+	$(PY) -m bench.run_bench $(BENCH_ARGS)
+
+bench-peer: venv
+	PYTHON=$(PYTHON) bash bench/peer/install.sh
+	$(PY) -m bench.run_peer $(BENCH_ARGS)
+
+soak: dev-venv
+	$(PY) bench/soak.py $(SOAK_ARGS)
+
 clean:
 	rm -rf $(VENV) staticfiles

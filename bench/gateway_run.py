@@ -23,11 +23,12 @@ def add_gateway_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--postgres", nargs="?", const=DEFAULT_POSTGRES_ADMIN_URL, default=None, metavar="ADMIN_URL",
                         help="use a throwaway PostgreSQL database created through ADMIN_URL (default: %(const)s)")
     parser.add_argument("--redis-url", default=None, help="shared cache and rate limits in this Redis")
-    parser.add_argument("--no-access-log", action="store_true", help="run gunicorn without --access-logfile -")
+    parser.add_argument("--access-log", action="store_true",
+                        help="add gunicorn's --access-logfile - (make run leaves it off by default)")
 
 
 def gateway_options_from(args) -> GatewayOptions:
-    return GatewayOptions(postgres_admin_url=args.postgres, redis_url=args.redis_url, access_log=not args.no_access_log)
+    return GatewayOptions(postgres_admin_url=args.postgres, redis_url=args.redis_url, access_log=args.access_log)
 
 
 class GatewayRun:
