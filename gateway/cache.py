@@ -230,13 +230,15 @@ class SharedResponseCache(ResponseCache):
 
     @property
     def _cache(self):
-        from django.core.cache import caches
+        from gateway.shared_cache import shared_cache
 
-        return caches[self.cache_alias]
+        return shared_cache()
 
     async def get(self, key: str) -> CachedAnswer | None:
+        from gateway.shared_cache import call
+
         try:
-            data = await self._cache.aget(SHARED_KEY_PREFIX + key)
+            data = await call("get", SHARED_KEY_PREFIX + key)
         except Exception:
             logger.warning("response cache read failed; answering as a miss", exc_info=True)
             return None
@@ -246,14 +248,16 @@ class SharedResponseCache(ResponseCache):
             return CachedAnswer.from_bytes(data)
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             logger.warning("unreadable response cache entry dropped")
-            await self._cache.adelete(SHARED_KEY_PREFIX + key)
+            await call("delete", SHARED_KEY_PREFIX + key)
             return None
 
     async def set(self, key: str, answer: CachedAnswer) -> None:
         if self.ttl <= 0:
             return
+        from gateway.shared_cache import call
+
         try:
-            await self._cache.aset(SHARED_KEY_PREFIX + key, answer.to_bytes(), timeout=self.ttl)
+            await call("set", SHARED_KEY_PREFIX + key, answer.to_bytes(), timeout=self.ttl)
         except Exception:
             logger.warning("response cache write failed", exc_info=True)
 

@@ -15,6 +15,8 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 
+from gateway.shared_cache import call as shared_call
+
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "registry:version"
@@ -136,7 +138,7 @@ class _SnapshotHolder:
         if self.snapshot is not None and now - self.checked_at < CHECK_INTERVAL:
             return self.snapshot
         self.checked_at = now
-        version = await cache.aget(VERSION_KEY, 0)
+        version = await shared_call("get", VERSION_KEY, 0)
         if self.snapshot is None or version != self.snapshot.version:
             self.snapshot = await sync_to_async(load_snapshot, thread_sensitive=False)(version)
         return self.snapshot

@@ -35,6 +35,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from gateway.cache import CachedAnswer, answer_fields, canonical_json, is_cacheable
 from gateway.embedders import Embedder, build_embedder
+from gateway.shared_cache import call as shared_call
 
 logger = logging.getLogger(__name__)
 
@@ -151,16 +152,16 @@ class SharedVectorStore:
 
     @property
     def _cache(self):
-        from django.core.cache import caches
+        from gateway.shared_cache import shared_cache
 
-        return caches[self.cache_alias]
+        return shared_cache()
 
     @staticmethod
     def _key(user_id: int, context: str) -> str:
         return f"sem:{user_id}:{context}"
 
     async def candidates(self, user_id: int, context: str) -> list[Entry]:
-        raw = await self._cache.aget(self._key(user_id, context))
+        raw = await shared_call("get", self._key(user_id, context))
         if not raw:
             return []
         now = time.time()
@@ -175,10 +176,10 @@ class SharedVectorStore:
     async def add(self, user_id: int, context: str, vector: list[float], answer: CachedAnswer) -> None:
         key = self._key(user_id, context)
         now = time.time()
-        raw = await self._cache.aget(key) or []
+        raw = await shared_call("get", key) or []
         kept = [item for item in raw if item[2] > now]
         bucket = [(array("f", vector).tobytes(), answer.to_bytes(), now + self.ttl), *kept][:PER_CONTEXT]
-        await self._cache.aset(key, bucket, timeout=self.ttl)
+        await shared_call("set", key, bucket, timeout=self.ttl)
 
     def clear(self) -> None:
         cache = self._cache

@@ -200,13 +200,6 @@ def test_eight_concurrent_requests_against_a_budget_for_three_admit_at_most_four
     assert 0 < charged <= to_micro_usd(budget)
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason="gateway/cache.py, gateway/semantic_cache.py and gateway/registry.py reach Redis through "
-           "django.core.cache.caches[alias], which asgiref keeps per asyncio context: under ASGI every "
-           "request builds a new cache backend, pool and Redis connection. Fix: keep one backend per "
-           "process (caches.create_connection(alias)), then drop this marker.",
-)
 def test_workers_reuse_their_redis_connections_instead_of_opening_one_per_request(world):
     with PrivateRedis() as private_redis:
         server = GunicornGateway(workers=WORKERS, redis_url=private_redis.url).start()
