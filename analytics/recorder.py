@@ -20,6 +20,7 @@ from django.db import IntegrityError, close_old_connections
 logger = logging.getLogger(__name__)
 
 MAX_BATCH = 500
+LINGER_SECONDS = 0.05
 RETRY_DELAYS = (0.05, 0.2, 0.5, 1.0, 2.0, 5.0)
 
 
@@ -59,9 +60,12 @@ class UsageRecorder:
 
         while True:
             batch = [self._queue.get()]
+            # Linger a moment so that a busy worker commits once per batch, not once per request.
+            deadline = time.monotonic() + LINGER_SECONDS
             while len(batch) < MAX_BATCH:
+                remaining = deadline - time.monotonic()
                 try:
-                    batch.append(self._queue.get_nowait())
+                    batch.append(self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait())
                 except queue.Empty:
                     break
             self._write(usage_records_write, batch)
