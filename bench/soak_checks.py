@@ -116,6 +116,11 @@ def problems(report: SoakReport) -> list[str]:
     return found
 
 
+def _quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
 def _rss(report: SoakReport, label: str) -> str:
     values = report.rss.get(label, {})
     return " / ".join(f"{mib:.0f}" for _, mib in sorted(values.items())) or "n/a"
@@ -135,6 +140,8 @@ def summary_rows(reports: list[SoakReport]) -> list[list[str]]:
         row("requests sent", lambda r: f"{r.tally.sent:,} ({r.tally.sent / max(r.elapsed, 1e-9):.0f}/s)"),
         row("answers by status", lambda r: ", ".join(f"{s}: {n:,}" for s, n in sorted(r.tally.statuses.items()))),
         row("500s", lambda r: str(r.tally.statuses.get(500, 0))),
+        row("latency p50 / p99, s (not checked)", lambda r: f"{_quantile(r.tally.latencies, 0.5):.2f} / "
+                                                           f"{_quantile(r.tally.latencies, 0.99):.2f}"),
         row("streams: [DONE] / cut in-band / truncated",
             lambda r: f"{r.tally.streams_completed:,} / {r.tally.streams_cut} / {r.tally.streams_truncated}"),
         row("cache hit / miss / bypass", lambda r: " / ".join(f"{r.tally.cache.get(k, 0):,}" for k in ("hit", "miss", "bypass"))),
