@@ -9,7 +9,7 @@ clients for `--duration` seconds, streams among them (bench/soak_load.py). Then 
 no 500 (nor any status but 200 and 503), every answer well formed with a request id, the ids
 unique, usage records equal to the requests sent exactly (after a graceful stop), worker RSS
 flat between the start, middle and end samples, the same worker pids throughout, no "database
-is locked" and no traceback in the gateway's log, and every fault kind injected.
+is locked", no traceback and no ERROR line in the gateway's log, and every fault kind injected.
 
 `--database postgres` (default): 4 workers + Redis (a scratch database 8-15 of
 127.0.0.1:6379, flushed before and after). `--database sqlite`: 1 worker, no Redis (SQLite's

@@ -9,7 +9,7 @@ worker pids from start to end; each worker's RSS flat in the second half of the 
 the config's `rss_growth_limit_mib`, RSS_GROWTH_LIMIT_MIB by default, more at the end than
 half-way: imports, pools and caches fill during a worker's first thousand or two requests, a leak
 keeps growing; the warm-up sample, a tenth in, is reported too); no "database is locked"
-and no traceback in the gateway's log; every fault kind injected at least once.
+and no traceback or ERROR line in the gateway's log; every fault kind injected at least once.
 """
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ class SoakReport:
     locked_lines: int = 0
     tracebacks: int = 0
     error_lines: int = 0
+    error_examples: list[str] = field(default_factory=list)
     vendor: dict = field(default_factory=dict)
     setup_problem: str = ""
     workdir: str = ""
@@ -57,7 +58,9 @@ class SoakReport:
         lines = text.splitlines()
         self.locked_lines = sum(LOCKED in line for line in lines)
         self.tracebacks = sum(line.startswith("Traceback") for line in lines)
-        self.error_lines = sum(" ERROR " in line or "[ERROR]" in line for line in lines)
+        errors = [line for line in lines if " ERROR " in line or "[ERROR]" in line]
+        self.error_lines = len(errors)
+        self.error_examples = list(dict.fromkeys(line[:400] for line in errors))[:5]
 
     def rss_growth(self, since: str = "middle") -> dict[int, float]:
         before, end = self.rss.get(since, {}), self.rss.get("end", {})
@@ -108,8 +111,9 @@ def problems(report: SoakReport) -> list[str]:
             found.append(f"worker {pid} grew by {growth:.1f} MiB in the second half (allowed {limit})")
     if report.locked_lines:
         found.append(f'{report.locked_lines} "{LOCKED}" lines in the gateway log')
-    if report.tracebacks:
-        found.append(f"{report.tracebacks} tracebacks in the gateway log")
+    if report.tracebacks or report.error_lines:
+        found.append(f"{report.tracebacks} tracebacks and {report.error_lines} ERROR lines in the gateway log, "
+                     f"e.g. {report.error_examples}")
     injected = report.vendor.get("outcomes", {})
     if report.config["fault_rate"] > 0 and any(not injected.get(kind) for kind in FAULT_KINDS):
         found.append(f"not every fault kind was injected: {injected}")
