@@ -23,6 +23,8 @@ SCRIPT_DIR = Path(__file__).resolve().parent
 SCRIPT_NAMES = ("admit", "tokens", "reserve", "settle", "seed")
 # A month's counters outlive the month by a week, for late settlements and reports.
 MONTH_KEY_GRACE = dt.timedelta(days=7)
+POOL_SIZE = 64
+POOL_TIMEOUT = 5.0
 
 
 def _load_script(name: str) -> str:
@@ -34,7 +36,10 @@ SCRIPT_SOURCES = {name: _load_script(name) for name in SCRIPT_NAMES}
 
 class _LoopClient:
     def __init__(self, url: str):
-        self.client = redis.Redis.from_url(url)
+        # A blocking pool: under a burst, commands wait for a free connection (up to 5 s) instead
+        # of failing past the pool's size, which would let requests through uncounted.
+        pool = redis.BlockingConnectionPool.from_url(url, max_connections=POOL_SIZE, timeout=POOL_TIMEOUT)
+        self.client = redis.Redis(connection_pool=pool)
         self.scripts = {name: self.client.register_script(source) for name, source in SCRIPT_SOURCES.items()}
 
 

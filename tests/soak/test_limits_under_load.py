@@ -18,12 +18,6 @@ from tests.e2e.gunicorn import ScratchRedis
 
 IN_FLIGHT = 300
 LIMIT = 250
-POOL_BUG = pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason="gateway/ratelimit_redis.py uses redis-py's default asyncio pool, which refuses the 101st "
-           "concurrent command (MaxConnectionsError); fix: a BlockingConnectionPool (see H8's report), "
-           "then drop this marker.",
-)
 
 
 def principal(*, requests: int = LIMIT, budget: Decimal | None = None) -> GatewayPrincipal:
@@ -55,7 +49,6 @@ async def outcomes(calls) -> tuple[int, int]:
     return len(results) - refused, refused
 
 
-@POOL_BUG
 async def test_a_request_limit_stays_exact_with_hundreds_of_requests_in_flight_in_one_worker(limiter):
     key = principal()
     admitted, refused = await outcomes(ratelimit.admit_request(key, estimated_tokens=10) for _ in range(IN_FLIGHT))
@@ -64,7 +57,6 @@ async def test_a_request_limit_stays_exact_with_hundreds_of_requests_in_flight_i
     assert (admitted, refused) == (LIMIT, IN_FLIGHT - LIMIT)
 
 
-@POOL_BUG
 async def test_a_budget_is_never_refused_as_unavailable_because_many_requests_are_in_flight(limiter):
     key = principal(requests=10_000, budget=Decimal("100"))
     admitted, refused = await outcomes(ratelimit.reserve_budget(key, amount_usd=Decimal("0.01")) for _ in range(IN_FLIGHT))
