@@ -3,7 +3,7 @@
 Each view parses its query with a serializer (bad values: 400), calls one selector scoped to
 the caller, and answers. Staff may pass `user=<id>`; anyone else asking for another user gets 403.
 """
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -24,8 +24,19 @@ from analytics.serializers import (
 PERIOD_PARAMETERS = [
     OpenApiParameter("from", str, description="First day (YYYY-MM-DD, UTC) or an ISO datetime. Default: 30 days ago."),
     OpenApiParameter("to", str, description="Last day, included (YYYY-MM-DD, UTC) or an ISO datetime. Default: today."),
-    OpenApiParameter("user", int, description="Staff only: restrict to one user's usage."),
+    OpenApiParameter("user", {"type": "integer", "minimum": 1}, description="Staff only: restrict to one user's usage."),
 ]
+
+
+ERRORS = {
+    400: OpenApiResponse(description="A query parameter is invalid (field errors)"),
+    401: OpenApiResponse(description="Missing, invalid or expired access token"),
+    403: OpenApiResponse(description="`user` given by someone who is not staff"),
+}
+
+
+def _responses(ok) -> dict:
+    return {200: ok, **ERRORS}
 
 
 def _parse(serializer_class, request) -> dict:
@@ -43,7 +54,7 @@ def _scope(params: dict) -> dict:
 
 
 class OverviewView(APIView):
-    @extend_schema(parameters=PERIOD_PARAMETERS, responses=OverviewSerializer, summary="Totals for a period")
+    @extend_schema(parameters=PERIOD_PARAMETERS, responses=_responses(OverviewSerializer), summary="Totals for a period")
     def get(self, request):
         params = _parse(PeriodQuerySerializer, request)
         totals = selectors.overview(user=request.user, **_scope(params))
@@ -53,7 +64,7 @@ class OverviewView(APIView):
 class CostBreakdownView(APIView):
     @extend_schema(
         parameters=[*PERIOD_PARAMETERS, OpenApiParameter("group_by", str, enum=selectors.GROUPS)],
-        responses=CostBreakdownSerializer,
+        responses=_responses(CostBreakdownSerializer),
         summary="Cost, requests and tokens grouped by model, provider, day or key",
     )
     def get(self, request):
@@ -64,7 +75,7 @@ class CostBreakdownView(APIView):
 
 
 class ModelDistributionView(APIView):
-    @extend_schema(parameters=PERIOD_PARAMETERS, responses=ModelDistributionSerializer,
+    @extend_schema(parameters=PERIOD_PARAMETERS, responses=_responses(ModelDistributionSerializer),
                    summary="Requests per model, complexity and provider, with shares")
     def get(self, request):
         params = _parse(PeriodQuerySerializer, request)
@@ -88,11 +99,13 @@ class RequestLogView(ListAPIView):
             *PERIOD_PARAMETERS,
             OpenApiParameter("model", str, description="The model that answered."),
             OpenApiParameter("status", str, description="A code (429), a class (4xx), `ok` or `error`."),
-            OpenApiParameter("key", int, description="A gateway key id."),
+            OpenApiParameter("key", {"type": "integer", "minimum": 1}, description="A gateway key id."),
             OpenApiParameter("complexity", str, enum=["simple", "moderate", "complex", "expert"]),
             OpenApiParameter("cache", str, enum=["hit", "semantic-hit", "miss", "bypass"]),
-            OpenApiParameter("page_size", int, description="At most 200; default 50."),
+            OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": 200},
+                             description="At most 200; default 50."),
         ],
+        responses={**_responses(UsageRecordSerializer(many=True)), 404: OpenApiResponse(description="A page past the last")},
         summary="The request log, newest first",
     )
     def get(self, request, *args, **kwargs):
