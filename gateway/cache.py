@@ -232,13 +232,16 @@ class SharedResponseCache(ResponseCache):
     def _cache(self):
         from gateway.shared_cache import shared_cache
 
-        return shared_cache()
+        return shared_cache(self.cache_alias)
+
+    async def _call(self, method: str, *args, **kwargs):
+        from gateway.shared_cache import call_on
+
+        return await call_on(self.cache_alias, method, *args, **kwargs)
 
     async def get(self, key: str) -> CachedAnswer | None:
-        from gateway.shared_cache import call
-
         try:
-            data = await call("get", SHARED_KEY_PREFIX + key)
+            data = await self._call("get", SHARED_KEY_PREFIX + key)
         except Exception:
             logger.warning("response cache read failed; answering as a miss", exc_info=True)
             return None
@@ -248,16 +251,14 @@ class SharedResponseCache(ResponseCache):
             return CachedAnswer.from_bytes(data)
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             logger.warning("unreadable response cache entry dropped")
-            await call("delete", SHARED_KEY_PREFIX + key)
+            await self._call("delete", SHARED_KEY_PREFIX + key)
             return None
 
     async def set(self, key: str, answer: CachedAnswer) -> None:
         if self.ttl <= 0:
             return
-        from gateway.shared_cache import call
-
         try:
-            await call("set", SHARED_KEY_PREFIX + key, answer.to_bytes(), timeout=self.ttl)
+            await self._call("set", SHARED_KEY_PREFIX + key, answer.to_bytes(), timeout=self.ttl)
         except Exception:
             logger.warning("response cache write failed", exc_info=True)
 

@@ -35,7 +35,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from gateway.cache import CachedAnswer, answer_fields, canonical_json, is_cacheable
 from gateway.embedders import Embedder, build_embedder
-from gateway.shared_cache import call as shared_call
+from gateway.shared_cache import call_on as shared_call
 
 logger = logging.getLogger(__name__)
 
@@ -154,14 +154,14 @@ class SharedVectorStore:
     def _cache(self):
         from gateway.shared_cache import shared_cache
 
-        return shared_cache()
+        return shared_cache(self.cache_alias)
 
     @staticmethod
     def _key(user_id: int, context: str) -> str:
         return f"sem:{user_id}:{context}"
 
     async def candidates(self, user_id: int, context: str) -> list[Entry]:
-        raw = await shared_call("get", self._key(user_id, context))
+        raw = await shared_call(self.cache_alias, "get", self._key(user_id, context))
         if not raw:
             return []
         now = time.time()
@@ -176,10 +176,10 @@ class SharedVectorStore:
     async def add(self, user_id: int, context: str, vector: list[float], answer: CachedAnswer) -> None:
         key = self._key(user_id, context)
         now = time.time()
-        raw = await shared_call("get", key) or []
+        raw = await shared_call(self.cache_alias, "get", key) or []
         kept = [item for item in raw if item[2] > now]
         bucket = [(array("f", vector).tobytes(), answer.to_bytes(), now + self.ttl), *kept][:PER_CONTEXT]
-        await shared_call("set", key, bucket, timeout=self.ttl)
+        await shared_call(self.cache_alias, "set", key, bucket, timeout=self.ttl)
 
     def clear(self) -> None:
         cache = self._cache

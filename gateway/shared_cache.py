@@ -15,24 +15,28 @@ from typing import Any
 
 from django.core.cache import caches
 
-_backend = None
+_backends: dict[str, Any] = {}
 _executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="gateway-cache")
 
 
-def shared_cache():
-    global _backend
-    if _backend is None:
-        _backend = caches.create_connection("default")
-    return _backend
+def shared_cache(alias: str = "default"):
+    backend = _backends.get(alias)
+    if backend is None:
+        backend = _backends[alias] = caches.create_connection(alias)
+    return backend
 
 
 def reset_shared_cache() -> None:
-    """Forget the handle (tests that change CACHES); never on the request path."""
-    global _backend
-    _backend = None
+    """Forget the handles (tests that change CACHES); never on the request path."""
+    _backends.clear()
+
+
+async def call_on(alias: str, method: str, *args: Any, **kwargs: Any) -> Any:
+    backend = shared_cache(alias)
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_executor, functools.partial(getattr(backend, method), *args, **kwargs))
 
 
 async def call(method: str, *args: Any, **kwargs: Any) -> Any:
-    backend = shared_cache()
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_executor, functools.partial(getattr(backend, method), *args, **kwargs))
+    """`method` of the default cache, e.g. `await call("get", key)`."""
+    return await call_on("default", method, *args, **kwargs)

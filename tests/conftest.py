@@ -59,6 +59,7 @@ def fresh_gateway_state():
     from gateway.cache import reset_response_cache
     from gateway.ratelimit import set_limiter
     from gateway.semantic_cache import reset_semantic_cache
+    from gateway.shared_cache import reset_shared_cache
 
     def reset():
         auth.forget_key()
@@ -67,6 +68,7 @@ def fresh_gateway_state():
         reset_response_cache()
         reset_semantic_cache()
         set_limiter(None)
+        reset_shared_cache()
 
     reset()
     yield
