@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from gateway.providers.base import Usage, bad_upstream_response
+from gateway.providers.base import Completion, Usage, bad_upstream_response
 from gateway.providers.errors import invalid_request, unsupported_parameter
 
 SYSTEM_ROLES = frozenset({"system", "developer"})
@@ -256,6 +256,30 @@ def completion_body(
         "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": finish_reason}],
         "usage": usage.to_openai(),
     }
+
+
+def completion(
+    *,
+    response_id: str,
+    created: int,
+    model: str,
+    texts: list[str],
+    tool_calls: list[dict[str, Any]],
+    finish_reason: str,
+    usage: Usage,
+) -> Completion:
+    """A translated non-stream answer: the text parts joined (None when only tools were called)."""
+    text = "".join(texts)
+    body = completion_body(
+        response_id=response_id,
+        created=created,
+        model=model,
+        content=text if text or not tool_calls else None,
+        tool_calls=tool_calls,
+        finish_reason=finish_reason,
+        usage=usage,
+    )
+    return Completion(body=body, usage=usage, finish_reason=finish_reason)
 
 
 def tool_call(call_id: str, name: str, arguments: str) -> dict[str, Any]:

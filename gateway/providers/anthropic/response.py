@@ -93,17 +93,10 @@ def parse_message(payload: bytes, *, model: str, response_id: str, created: int)
         # thinking, redacted_thinking and server-tool blocks have no OpenAI equivalent
     usage = usage_from(body.get("usage"))
     reason = finish_reason(body.get("stop_reason"))
-    text = "".join(texts)
-    completion = oa.completion_body(
-        response_id=response_id,
-        created=created,
-        model=model,
-        content=text if text or not tool_calls else None,
-        tool_calls=tool_calls,
-        finish_reason=reason,
-        usage=usage,
+    return oa.completion(
+        response_id=response_id, created=created, model=model, texts=texts, tool_calls=tool_calls,
+        finish_reason=reason, usage=usage,
     )
-    return Completion(body=completion, usage=usage, finish_reason=reason)
 
 
 class AnthropicStreamTranslator(StreamTranslator):

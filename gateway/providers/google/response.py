@@ -102,17 +102,10 @@ def parse_generate_content(payload: bytes, *, model: str, response_id: str, crea
             texts.append(part["text"])
     usage = usage_from(body.get("usageMetadata") or {})
     finish = "content_filter" if blocked else finish_reason(reason, has_tool_calls=bool(tool_calls))
-    text = "".join(texts)
-    completion = oa.completion_body(
-        response_id=response_id,
-        created=created,
-        model=model,
-        content=text if text or not tool_calls else None,
-        tool_calls=tool_calls,
-        finish_reason=finish,
-        usage=usage,
+    return oa.completion(
+        response_id=response_id, created=created, model=model, texts=texts, tool_calls=tool_calls,
+        finish_reason=finish, usage=usage,
     )
-    return Completion(body=completion, usage=usage, finish_reason=finish)
 
 
 class GoogleStreamTranslator(StreamTranslator):
