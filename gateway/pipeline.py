@@ -185,7 +185,10 @@ class Journey:
             ctx.cost_usd = usage_cost(ctx.model, ctx.usage)
         else:
             ctx.cost_usd = ZERO  # nothing answered, nothing billed
-        if self.decision is not None and self.decision.baseline is not None and ctx.usage.total_tokens:
+        # A hit's saving is what its answer cost (saved_by_cache_usd); a baseline beside it would
+        # count that saving twice in analytics.
+        if not is_cache_hit and self.decision is not None and self.decision.baseline is not None \
+                and ctx.usage.total_tokens:
             ctx.baseline_cost_usd = usage_cost(self.decision.baseline, ctx.usage)
         recorder.submit(usage_record_build(ctx))
         metrics.observe_request(

@@ -28,6 +28,7 @@ def test_a_repeated_request_is_answered_from_the_cache_at_no_cost(sdk, world):
     assert len(world.fake.requests) == 1
     miss, hit = wait_for_records(2)
     assert hit.cache == "hit" and hit.cost_usd == 0
+    assert hit.baseline_cost_usd is None, "a hit's saving is counted once, as saved_by_cache_usd"
     assert hit.saved_by_cache_usd == miss.cost_usd and miss.cost_usd > 0
 
 
