@@ -3,9 +3,7 @@ import json
 
 import pytest
 
-from analytics import recorder
-from analytics.models import UsageRecord
-from tests.e2e.conftest import MODELS, PROVIDER_SECRETS
+from tests.e2e.conftest import MODELS, PROVIDER_SECRETS, wait_for_records
 
 PROVIDERS = list(MODELS)
 WEATHER_TOOL = {
@@ -19,8 +17,7 @@ WEATHER_TOOL = {
 
 
 def only_record():
-    recorder.flush()
-    records = list(UsageRecord.objects.all())
+    records = wait_for_records(1)
     assert len(records) == 1
     return records[0]
 
