@@ -11,7 +11,7 @@ ACCESS_LOG ?=
 # prometheus_client's multiprocess mode, so /metrics adds up every gunicorn worker.
 METRICS_DIR ?= $(CURDIR)/data/prometheus
 
-.PHONY: run test venv dev-venv migrate catalog routing-eval semantic-extra bench bench-peer soak clean
+.PHONY: run test venv dev-venv migrate catalog routing-eval semantic-extra bench bench-peer bench-analytics soak clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,9 @@ bench: venv
 bench-peer: venv
 	PYTHON=$(PYTHON) bash bench/peer/install.sh
 	$(PY) -m bench.run_peer $(BENCH_ARGS)
+
+bench-analytics: dev-venv
+	$(PY) bench/analytics_scale.py $(BENCH_ARGS)
 
 soak: dev-venv
 	$(PY) bench/soak.py $(SOAK_ARGS)

@@ -16,3 +16,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # One file per test process: several test runs may go on side by side.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "data" / f"test-gateway-{os.getpid()}.db")}  # noqa: F405
+
+# Static files straight from the apps (no collectstatic before a test run).
+WHITENOISE_USE_FINDERS = True
