@@ -1,17 +1,14 @@
 """Monthly budgets: reserved before the call, settled after it, never overshot under concurrency."""
 import asyncio
 import multiprocessing
-import uuid
 from decimal import Decimal
 
 import pytest
-import redis
 
 from gateway import ratelimit
 from gateway.errors import RateLimitedError
 from gateway.principal import GatewayPrincipal
 from gateway.ratelimit import current_month, reserve_budget, seconds_to_next_month, settle_budget
-from gateway.ratelimit_local import LocalLimiter
 from gateway.ratelimit_redis import RedisLimiter
 
 PROCESSES = 4
@@ -29,20 +26,6 @@ def principal(*, key_id=1, budget="3.00") -> GatewayPrincipal:
     )
 
 
-class Clock:
-    def __init__(self):
-        self.now = 5000.0
-
-    def __call__(self):
-        return self.now
-
-
-@pytest.fixture
-def redis_url(settings):
-    """The Redis the suite runs beside (CI starts one on 127.0.0.1:6379 for both runs)."""
-    return settings.REDIS_URL or "redis://127.0.0.1:6379/0"
-
-
 async def no_spend_yet(key_id, month):
     return Decimal(0)
 
@@ -54,26 +37,6 @@ def spend_starts_at_zero():
     ratelimit.set_spend_loader(no_spend_yet)
     yield
     ratelimit.set_spend_loader(app_loader)
-
-
-@pytest.fixture
-def clock():
-    clock = Clock()
-    ratelimit.set_limiter(LocalLimiter(clock=clock))
-    yield clock
-    ratelimit.set_limiter(None)
-
-
-@pytest.fixture
-def redis_prefix(redis_url):
-    prefix = f"gwtest-{uuid.uuid4().hex[:12]}:"
-    ratelimit.set_limiter(RedisLimiter(url=redis_url, prefix=prefix))
-    yield prefix
-    ratelimit.set_limiter(None)
-    client = redis.Redis.from_url(redis_url)
-    for key in client.scan_iter(match=f"{prefix}*"):
-        client.delete(key)
-    client.close()
 
 
 async def try_reserve(who: GatewayPrincipal, amount: str):

@@ -63,12 +63,6 @@ def answer(content="Paris.", **kwargs) -> CachedAnswer:
     )
 
 
-@pytest.fixture
-def redis_url(settings):
-    """The Redis the suite runs beside (CI starts one on 127.0.0.1:6379 for both runs)."""
-    return settings.REDIS_URL or "redis://127.0.0.1:6379/0"
-
-
 class Clock:
     def __init__(self):
         self.now = 1000.0

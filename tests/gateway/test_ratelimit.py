@@ -1,10 +1,7 @@
 """Request and token rate limits: exact in one process and across processes sharing Redis."""
 import asyncio
 import multiprocessing
-import uuid
 
-import pytest
-import redis
 
 from gateway import ratelimit
 from gateway.errors import RateLimitedError
@@ -27,41 +24,6 @@ def principal(*, key_id=1, requests=LIMIT, window=60, tpm=None) -> GatewayPrinci
         tokens_per_minute=tpm,
         monthly_budget_usd=None,
     )
-
-
-class Clock:
-    def __init__(self):
-        self.now = 5000.0
-
-    def __call__(self):
-        return self.now
-
-
-@pytest.fixture
-def redis_url(settings):
-    """The Redis the suite runs beside (CI starts one on 127.0.0.1:6379 for both runs)."""
-    return settings.REDIS_URL or "redis://127.0.0.1:6379/0"
-
-
-@pytest.fixture
-def clock():
-    clock = Clock()
-    ratelimit.set_limiter(LocalLimiter(clock=clock))
-    yield clock
-    ratelimit.set_limiter(None)
-
-
-@pytest.fixture
-def redis_prefix(redis_url):
-    """A key prefix of this test's own, deleted afterwards."""
-    prefix = f"gwtest-{uuid.uuid4().hex[:12]}:"
-    ratelimit.set_limiter(RedisLimiter(url=redis_url, prefix=prefix))
-    yield prefix
-    ratelimit.set_limiter(None)
-    client = redis.Redis.from_url(redis_url)
-    for key in client.scan_iter(match=f"{prefix}*"):
-        client.delete(key)
-    client.close()
 
 
 async def attempt(who: GatewayPrincipal, tokens: int = 0):
