@@ -118,7 +118,7 @@ async def _attempts(ctx: RequestContext, candidates: list[Candidate], log: Failu
     raise _all_failed(log)
 
 
-async def _send(ctx: RequestContext, upstream: UpstreamRequest) -> httpx.Response:
+async def _send(upstream: UpstreamRequest) -> httpx.Response:
     client = httpx_client()
     request = client.build_request("POST", upstream.url, content=upstream.body, headers=upstream.headers)
     return await client.send(request, stream=True)
@@ -150,7 +150,7 @@ async def complete(ctx: RequestContext, candidates: list[Candidate], log: Failur
         started = time.perf_counter()
         try:
             async with asyncio.timeout(settings.UPSTREAM_FIRST_BYTE_TIMEOUT):
-                response = await _send(ctx, upstream)
+                response = await _send(upstream)
                 if response.status_code >= 400:
                     raise await _read_error(candidate, response)
                 try:
@@ -206,7 +206,7 @@ async def open_stream(ctx: RequestContext, candidates: list[Candidate], log: Fai
         response = None
         try:
             async with asyncio.timeout(settings.UPSTREAM_FIRST_BYTE_TIMEOUT):
-                response = await _send(ctx, upstream)
+                response = await _send(upstream)
                 ctx.upstream_seconds += time.perf_counter() - started
                 if response.status_code >= 400:
                     raise await _read_error(candidate, response)

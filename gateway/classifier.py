@@ -23,7 +23,6 @@ replace `DEFAULT_KEYWORDS` sets by name through ClassifierConfig in the admin.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
