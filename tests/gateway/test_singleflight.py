@@ -1,6 +1,5 @@
 import asyncio
 
-import pytest
 
 from gateway.singleflight import SingleFlight
 
