@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, AsyncIterator
 
 from django.conf import settings
 
@@ -29,6 +27,7 @@ from gateway.errors import GatewayError, PermissionDeniedError
 from gateway.pricing import usage_cost
 from gateway.providers.base import ProviderError
 from gateway.registry import RegistrySnapshot, get_snapshot
+from gateway.replies import JSONReply, StreamReply, error_reply
 from gateway.routing import estimate_cost
 from gateway.semantic_cache import get_semantic_cache
 from gateway.stream_answer import StreamAnswer
@@ -40,19 +39,6 @@ ZERO = Decimal(0)
 _background: set[asyncio.Task] = set()
 
 
-@dataclass
-class JSONReply:
-    status: int
-    body: dict[str, Any]
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class StreamReply:
-    chunks: AsyncIterator[bytes]
-    headers: dict[str, str] = field(default_factory=dict)
-
-
 async def handle_chat(ctx: RequestContext, raw_body: bytes) -> JSONReply | StreamReply:
     journey = Journey(ctx)
     try:
@@ -60,7 +46,7 @@ async def handle_chat(ctx: RequestContext, raw_body: bytes) -> JSONReply | Strea
     except GatewayError as error:
         ctx.status, ctx.error_code = error.status, error.code
         journey.finish(ctx)
-        return JSONReply(error.status, error.to_body(), {**ctx.gateway_headers(), **error.headers})
+        return error_reply(error, ctx.gateway_headers())
     except asyncio.CancelledError:
         ctx.status, ctx.error_code = 499, "client_disconnected"
         journey.finish(ctx)

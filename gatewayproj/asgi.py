@@ -1,7 +1,7 @@
 """ASGI entry point: `gunicorn -k uvicorn_worker.UvicornWorker gatewayproj.asgi:application`.
 
-/v1 goes to a Django handler built with the lean GATEWAY_MIDDLEWARE stack; everything else goes
-through the full Django stack. Lifespan events start and flush the usage recorder.
+/v1 goes to the gateway's own small ASGI app (gateway/asgi.py); everything else goes through the
+full Django stack. Lifespan events start and flush the usage recorder.
 """
 import os
 

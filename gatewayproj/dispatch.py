@@ -1,91 +1,26 @@
-"""The ASGI application: a path dispatcher in front of two Django handlers, plus lifespan.
+"""The ASGI application: a path dispatcher in front of the /v1 app and Django, plus lifespan.
 
-Django's ASGIHandler loads `settings.MIDDLEWARE`; the gateway handler loads
-`settings.GATEWAY_MIDDLEWARE` instead, so /v1 requests skip the session, CSRF, auth and message
-middleware whose sync hooks would each cost a thread hop.
+/v1 paths go to gateway.asgi.V1Application (no Django request handling: it costs more than the
+gateway's whole budget); everything else goes to Django's ASGIHandler with the full middleware
+stack. Both get the body size limit here, before a byte of an oversized body is read.
 """
-import asyncio
 import json
 import logging
 
 from django.conf import settings
-from django.core import signals
-from django.core.exceptions import RequestAborted
-from django.core.handlers.asgi import ASGIHandler, get_script_prefix
-from django.urls import set_script_prefix
+from django.core.handlers.asgi import ASGIHandler
 
 logger = logging.getLogger(__name__)
 
 GATEWAY_PATH_PREFIX = "/v1/"
 
 
-class GatewayASGIHandler(ASGIHandler):
-    """Django's ASGIHandler with the /v1 middleware stack and without its two thread hops.
-
-    Django sends request_started and closes the response through sync_to_async; both only run
-    `close_old_connections`, which touches initialised connections, and the event loop thread
-    never has one (the ORM refuses to run there). So here they run inline. The rest — body
-    reading, disconnect detection that cancels the view, response sending — is Django's.
-    """
-
-    def load_middleware(self, is_async=False):
-        configured = settings.MIDDLEWARE
-        settings.MIDDLEWARE = settings.GATEWAY_MIDDLEWARE
-        try:
-            super().load_middleware(is_async=is_async)
-        finally:
-            settings.MIDDLEWARE = configured
-
-    async def handle(self, scope, receive, send):
-        try:
-            body_file = await self.read_body(receive)
-        except RequestAborted:
-            return
-        set_script_prefix(get_script_prefix(scope))
-        signals.request_started.send(sender=self.__class__, scope=scope)
-        request, error_response = self.create_request(scope, body_file)
-        if request is None:
-            body_file.close()
-            await self.send_response(error_response, send)
-            error_response.close()
-            return
-
-        async def process_request():
-            response = await self.run_get_response(request)
-            try:
-                await self.send_response(response, send)
-            except asyncio.CancelledError:
-                pass
-            return response
-
-        listener = asyncio.create_task(self.listen_for_disconnect(receive))
-        worker = asyncio.create_task(process_request())
-        await asyncio.wait((listener, worker), return_when=asyncio.FIRST_COMPLETED)
-        for task in (listener, worker):
-            if task.done():
-                try:
-                    task.result()
-                except RequestAborted:
-                    pass
-            else:
-                task.cancel()
-                try:
-                    await task
-                except asyncio.CancelledError:
-                    pass
-        try:
-            response = worker.result()
-        except asyncio.CancelledError:
-            signals.request_finished.send(sender=self.__class__)
-        else:
-            response.close()
-        body_file.close()
-
-
 class GatewayApplication:
     def __init__(self):
+        from gateway.asgi import V1Application
+
         self.site = ASGIHandler()
-        self.gateway = GatewayASGIHandler()
+        self.gateway = V1Application()
 
     async def __call__(self, scope, receive, send):
         kind = scope["type"]

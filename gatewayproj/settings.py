@@ -126,9 +126,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
-# /v1 is served by its own handler with this (natively async) stack: each MiddlewareMixin hook
-# costs a thread hop under ASGI, and none of the above does anything for a bearer-key JSON API.
-GATEWAY_MIDDLEWARE: list[str] = []
+# /v1 bypasses this stack (gateway/asgi.py): each MiddlewareMixin hook costs a thread hop under
+# ASGI, and none of it does anything for a bearer-key JSON API.
 
 ROOT_URLCONF = "gatewayproj.urls"
 TEMPLATES = [

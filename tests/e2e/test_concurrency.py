@@ -51,3 +51,19 @@ def test_a_client_that_leaves_mid_stream_still_gets_a_record_with_partial_usage(
     [record] = wait_for_records(1)
     assert (record.status, record.error_code) == (499, "client_disconnected")
     assert record.prompt_tokens > 0
+
+
+def test_a_client_that_leaves_before_a_plain_answer_gets_a_499_record(live_gateway, world):
+    world.fake.enqueue("openai", Behaviour(delay=3.0))
+    body = {"model": MODELS["openai"], "messages": [{"role": "user", "content": "take your time"}]}
+    headers = {"Authorization": f"Bearer {world.raw_key}", "x-gateway-cache": "no-cache"}
+    with httpx.Client(timeout=0.5) as client:
+        try:
+            client.post(f"{live_gateway.url}/v1/chat/completions", json=body, headers=headers)
+        except httpx.ReadTimeout:
+            pass  # the client gives up and closes its connection while the vendor still thinks
+        else:
+            raise AssertionError("the vendor answered before the client left")
+    [record] = wait_for_records(1)
+    assert (record.status, record.error_code) == (499, "client_disconnected")
+    assert record.requested_model == MODELS["openai"]
