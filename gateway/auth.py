@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from django.conf import settings
+from gateway.conf import settings
 
 from gateway.dbthread import run_db
 from gateway.errors import AuthenticationError

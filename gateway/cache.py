@@ -31,7 +31,7 @@ from decimal import Decimal
 from typing import Any, Callable
 
 import orjson
-from django.conf import settings
+from gateway.conf import settings
 
 from gateway.providers.base import Usage
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import AsyncIterator, Callable
 
 import httpx
-from django.conf import settings
+from gateway.conf import settings
 
 from gateway.context import RequestContext
 from gateway.errors import AllProvidersFailedError, GatewayError, InvalidRequestError, UpstreamError

@@ -12,7 +12,7 @@ import asyncio
 import time
 from decimal import Decimal
 
-from django.conf import settings
+from gateway.conf import settings
 
 from analytics import metrics, recorder
 from analytics.services import usage_record_build

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 from typing import Awaitable, Callable
 
-from django.conf import settings
+from gateway.conf import settings
 from redis.exceptions import RedisError
 
 from gateway.errors import RateLimitedError

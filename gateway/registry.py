@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from asgiref.sync import sync_to_async
-from django.conf import settings
+from gateway.conf import settings
 from django.core.cache import cache
 
 from gateway.shared_cache import call as shared_call

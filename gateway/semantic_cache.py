@@ -30,7 +30,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from django.conf import settings
+from gateway.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from gateway.cache import CachedAnswer, answer_fields, canonical_json, is_cacheable

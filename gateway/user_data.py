@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from django.conf import settings
+from gateway.conf import settings
 
 from gateway.dbthread import run_db
 from gateway.preferences import Preferences

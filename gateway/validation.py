@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from django.conf import settings
+from gateway.conf import settings
 
 from gateway.errors import InvalidRequestError
 
