@@ -169,3 +169,6 @@ async def test_a_finished_answer_is_not_cancelled_by_the_end_of_the_exchange(mon
     assert orjson.loads(exchange.body) == {"ok": True}
     assert exchange.headers[b"x-thing"] == b"1"
     assert asyncio.current_task().cancelling() == 0
+    # the disconnect listener ended by itself, without being cancelled (no CancelledError cycle)
+    others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    assert others == []

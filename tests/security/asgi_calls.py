@@ -14,14 +14,18 @@ async def asgi_post(path: str, chunks: list[bytes], headers: list[tuple[bytes, b
     messages = [{"type": "http.request", "body": c, "more_body": True} for c in chunks]
     messages.append({"type": "http.request", "body": b"", "more_body": False})
     sent = []
+    complete = asyncio.Event()
 
     async def receive():
         if messages:
             return messages.pop(0)
-        await asyncio.Event().wait()
+        await complete.wait()
+        return {"type": "http.disconnect"}  # as ASGI servers answer once the response is sent
 
     async def send(message):
         sent.append(message)
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            complete.set()
 
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
              "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "", "headers": headers,
