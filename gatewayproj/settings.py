@@ -87,6 +87,10 @@ GATEWAY_MAX_OUTPUT_TOKENS = env.int("GATEWAY_MAX_OUTPUT_TOKENS", default=200_000
 # Seconds a gateway key stays cached in a worker's memory; bounds how long a revoked key or a
 # changed limit can still be honoured by another worker or host.
 GATEWAY_KEY_CACHE_TTL = env.float("GATEWAY_KEY_CACHE_TTL", default=1.0)
+# Each worker freezes what it loaded at start-up out of the garbage collector's sight and runs
+# the youngest generation every GC_YOUNG_THRESHOLD allocations instead of 700 (gateway/lifecycle.py).
+GC_TUNING = env.bool("GC_TUNING", default=True)
+GC_YOUNG_THRESHOLD = env.int("GC_YOUNG_THRESHOLD", default=10_000)
 
 SEMANTIC_CACHE_ENABLED = env.bool("SEMANTIC_CACHE_ENABLED", default=False)
 SEMANTIC_CACHE_THRESHOLD = env.float("SEMANTIC_CACHE_THRESHOLD", default=0.92)

@@ -17,5 +17,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # One file per test process: several test runs may go on side by side.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "data" / f"test-gateway-{os.getpid()}.db")}  # noqa: F405
 
+# The test process starts in-process gateways; its own collector stays as Python sets it.
+GC_TUNING = False
+
 # Static files straight from the apps (no collectstatic before a test run).
 WHITENOISE_USE_FINDERS = True
