@@ -167,3 +167,57 @@ def test_a_record_whose_user_was_deleted_is_dropped_and_the_rest_of_its_batch_st
     assert batches == [3, 1, 1, 1]
     assert set(UsageRecord.objects.values_list("request_id", flat=True)) == {r.request_id for r in alices}
     assert f"usage record {bobs.request_id} refers to a deleted user or key; not stored" in caplog.messages
+    # the failed batch rolled back whole: its rows are counted once, by the one-by-one retries
+    assert UsageDaily.objects.aggregate(requests=Sum("requests"))["requests"] == 2
+    assert UsageLatencyDaily.objects.aggregate(requests=Sum("requests"))["requests"] == 2
+
+
+def _rollup_totals() -> dict:
+    return {
+        "daily": sorted(UsageDaily.objects.values_list(
+            "user_id", "day", "key_id", "model", "cache", "status", "requests", "unpriced", "cost_usd",
+            "baseline_saving_usd", "saved_by_cache_usd", "prompt_tokens", "completion_tokens", "latency_ms_total")),
+        "latency": sorted(UsageLatencyDaily.objects.values_list("user_id", "day", "bucket", "requests")),
+    }
+
+
+def _varied_contexts(alice, bob, key) -> list[RequestContext]:
+    return [
+        finished_context(alice, key, cost_usd=Decimal("0.12345678"), baseline_cost_usd=Decimal("0.5")),
+        finished_context(alice, key, cost_usd=Decimal("0.00000001"), usage=Usage(prompt_tokens=7, completion_tokens=3)),
+        finished_context(alice, cost_usd=None, model_id="unpriced-model", started=time.perf_counter() - 7.3),
+        finished_context(bob, cache="hit", cost_usd=Decimal("0"), saved_by_cache_usd=Decimal("0.3")),
+        finished_context(bob, status=502, error_code="stream_interrupted", started=time.perf_counter() - 30.0),
+    ]
+
+
+def test_a_batch_rolls_up_exactly_as_rows_inserted_one_by_one_through_the_trigger(alice, bob, alice_key):
+    rows = [usage_record_build(ctx) for ctx in _varied_contexts(alice, bob, alice_key)]
+    for row in rows:  # through the ORM: the row trigger counts each
+        UsageRecord.objects.create(**row._asdict())
+    by_trigger = _rollup_totals()
+    UsageRecord.objects.all().delete()
+    assert _rollup_totals() == {"daily": [], "latency": []}
+
+    usage_records_write(rows)
+
+    assert _rollup_totals() == by_trigger
+
+
+def test_a_batch_with_stored_and_repeated_request_ids_counts_each_record_once(alice, bob, alice_key):
+    first, second, *rest = [usage_record_build(ctx) for ctx in _varied_contexts(alice, bob, alice_key)]
+    usage_records_write([first])
+
+    usage_records_write([first, second, second, *rest])
+
+    assert UsageRecord.objects.count() == 5
+    assert UsageDaily.objects.aggregate(requests=Sum("requests"))["requests"] == 5
+    assert UsageLatencyDaily.objects.aggregate(requests=Sum("requests"))["requests"] == 5
+
+
+def test_inserts_after_a_batch_are_counted_by_the_trigger_again(alice):
+    usage_records_write([usage_record_build(finished_context(alice))])
+
+    UsageRecord.objects.create(**usage_record_build(finished_context(alice))._asdict())
+
+    assert UsageDaily.objects.aggregate(requests=Sum("requests"))["requests"] == 2
