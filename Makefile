@@ -53,12 +53,18 @@ routing-eval: dev-venv
 semantic-extra: venv
 	$(PY) -m pip install -q -r requirements-semantic.txt
 
-bench: venv
-	$(PY) -m bench.run_bench $(BENCH_ARGS)
+# Benchmarks run from a venv with requirements.txt only, as `make run` deploys: test tools in the
+# dev venv (rich, click, jinja2, ...) get imported by httpx and Django and add ~15 MiB per worker.
+BENCH_VENV ?= .venv-bench
 
-bench-peer: venv
+bench:
+	$(MAKE) venv VENV=$(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m bench.run_bench $(BENCH_ARGS)
+
+bench-peer:
+	$(MAKE) venv VENV=$(BENCH_VENV)
 	PYTHON=$(PYTHON) bash bench/peer/install.sh
-	$(PY) -m bench.run_peer $(BENCH_ARGS)
+	$(BENCH_VENV)/bin/python -m bench.run_peer $(BENCH_ARGS)
 
 bench-analytics: dev-venv
 	$(PY) bench/analytics_scale.py $(BENCH_ARGS)
