@@ -48,8 +48,15 @@ async def read_body(receive) -> bytes:
 
 
 def read_headers(scope) -> dict[str, str]:
+    """The headers the endpoints read; one sent twice is joined with a comma, as Django does."""
     wanted = endpoints.READ_HEADERS
-    return {name.decode(): value.decode("latin-1") for name, value in scope["headers"] if name in wanted}
+    headers: dict[str, str] = {}
+    for name, value in scope["headers"]:
+        if name in wanted:
+            key = name.decode()
+            text = value.decode("latin-1")
+            headers[key] = f"{headers[key]},{text}" if key in headers else text
+    return headers
 
 
 def encode_headers(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:

@@ -80,6 +80,19 @@ async def test_the_body_is_read_whole_from_several_messages(monkeypatch):
     assert exchange.status == 200
 
 
+async def test_a_header_sent_twice_is_read_joined_so_two_keys_authenticate_nobody(monkeypatch):
+    seen = {}
+
+    async def fake_answer(method, path, header, body):
+        seen["authorization"] = header("authorization")
+        return JSONReply(200, {})
+
+    monkeypatch.setattr(endpoints, "answer", fake_answer)
+    await call(Exchange(), headers=[(b"authorization", b"Bearer gw-a"), (b"authorization", b"Bearer gw-b")])
+
+    assert seen["authorization"] == "Bearer gw-a,Bearer gw-b"
+
+
 async def test_a_client_gone_before_its_body_arrived_gets_nothing(monkeypatch):
     async def fail(*args):
         raise AssertionError("nothing to answer")
