@@ -2,32 +2,26 @@
 
 The row trigger of migration 0003 (two UPSERTs per inserted record) was ~80% of the usage
 writer's database time, and the writer shares a core with the request path. So the insert
-trigger skips rows while its connection says `analytics_rollup_deferred()` (migration 0007): the
-writer stages a batch in a temporary table, drops what is already stored, inserts the rest with
-the trigger deferred and adds the batch's totals with the same grouped SQL migration 0003
-backfills with. Every other insert (the ORM, seed_usage, the admin) still goes through the
-trigger, as do updates and deletes.
+trigger skips rows while `analytics_rollup_deferral` holds a row (migration 0007): in one
+transaction the writer stages a batch in a temporary table, drops what is already stored, puts
+the deferral row in, inserts the rest, takes the row out and adds the batch's totals with the
+same grouped SQL migration 0003 backfills with. SQLite has one writer at a time, so no other
+insert sees the row: the ORM, seed_usage and the admin still go through the trigger, as do
+updates and deletes.
 
-`analytics_rollup_deferred()` is a function each Django SQLite connection registers when it
-opens (analytics.apps); a connection without it (the sqlite3 shell) cannot insert usage records.
+Everything stays inside SQLite, in a few statements per batch: sqlite3 releases the GIL around
+every step (and every call of a Python SQL function), and on a worker whose event loop keeps the
+GIL busy each release costs up to a switch interval (5 ms) to win back. With a step per row the
+writer fell 20,000 records behind in a minute of soak.
 """
 from __future__ import annotations
 
 import importlib
+import sqlite3
 
-DEFERRED_FUNCTION = "analytics_rollup_deferred"
+DEFERRAL_TABLE = "analytics_rollup_deferral"
 BATCH_TABLE = "analytics_usage_batch"
 _frozen = importlib.import_module("analytics.migrations.0003_usage_rollup_triggers")
-
-
-def register_deferred_function(sender, connection, **kwargs) -> None:
-    """connection_created receiver: give each SQLite connection its deferral switch (off)."""
-    if connection.vendor != "sqlite":
-        return
-    connection.analytics_rollup_deferred = False
-    connection.connection.create_function(
-        DEFERRED_FUNCTION, 0, lambda: 1 if connection.analytics_rollup_deferred else 0
-    )
 
 
 def insert_batch(connection, cursor, table: str, columns: str, rows: list[list]) -> None:
@@ -36,21 +30,32 @@ def insert_batch(connection, cursor, table: str, columns: str, rows: list[list])
     Runs inside the caller's transaction; a request id already stored (or twice in the batch)
     is skipped and counted once.
     """
-    placeholders = ", ".join(["%s"] * len(rows[0]))
     cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {BATCH_TABLE} AS SELECT {columns} FROM {table} WHERE 0")
-    cursor.executemany(f"INSERT INTO temp.{BATCH_TABLE} ({columns}) VALUES ({placeholders})", rows)
+    _stage(connection, cursor, columns, rows)
     cursor.execute(
         f"DELETE FROM temp.{BATCH_TABLE} WHERE request_id IN (SELECT request_id FROM {table}) "
         f"OR rowid NOT IN (SELECT MIN(rowid) FROM temp.{BATCH_TABLE} GROUP BY request_id)"
     )
-    connection.analytics_rollup_deferred = True
-    try:
-        cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM temp.{BATCH_TABLE}")
-    finally:
-        connection.analytics_rollup_deferred = False
+    cursor.execute(f"INSERT INTO {DEFERRAL_TABLE} (deferred) VALUES (1)")
+    cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM temp.{BATCH_TABLE}")
+    cursor.execute(f"DELETE FROM {DEFERRAL_TABLE}")
     for statement in _rollup_statements():
         cursor.execute(statement)
     cursor.execute(f"DELETE FROM temp.{BATCH_TABLE}")
+
+
+def _stage(connection, cursor, columns: str, rows: list[list]) -> None:
+    """The rows into the staging table in as few statements as SQLite's variable limit allows
+    (not executemany: a step, so a GIL release, per row)."""
+    width = len(rows[0])
+    row_placeholder = f"({', '.join(['%s'] * width)})"
+    per_statement = max(1, connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start:start + per_statement]
+        cursor.execute(
+            f"INSERT INTO temp.{BATCH_TABLE} ({columns}) VALUES {', '.join([row_placeholder] * len(chunk))}",
+            [value for row in chunk for value in row],
+        )
 
 
 def _rollup_statements() -> tuple[str, str]:

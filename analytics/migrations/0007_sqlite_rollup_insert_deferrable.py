@@ -1,8 +1,10 @@
-"""SQLite: the usage insert trigger skips rows while its connection defers the rollups.
+"""SQLite: the usage insert trigger skips rows while the writer's transaction defers the rollups.
 
-The usage writer inserts a batch with `analytics_rollup_deferred()` on and adds the batch's
-totals in one grouped upsert (analytics/sqlite_rollups.py). PostgreSQL's statement trigger
-already works per batch and is left as it is. The trigger body is migration 0003's, unchanged.
+The usage writer puts a row in `analytics_rollup_deferral`, inserts a batch, adds the batch's
+totals in one grouped upsert and removes the row, all in one transaction (analytics/
+sqlite_rollups.py); SQLite has one writer at a time, so no other insert ever sees the row.
+PostgreSQL's statement trigger already works per batch and is left as it is. The trigger body
+is migration 0003's, unchanged.
 """
 import importlib
 
@@ -10,6 +12,7 @@ from django.db import migrations
 
 _frozen = importlib.import_module("analytics.migrations.0003_usage_rollup_triggers")
 TRIGGER = "analytics_usage_rollup_insert"
+DEFERRAL_TABLE = "analytics_rollup_deferral"
 
 
 def _create(schema_editor, when: str) -> None:
@@ -23,12 +26,14 @@ def _create(schema_editor, when: str) -> None:
 
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "sqlite":
-        _create(schema_editor, "WHEN NOT analytics_rollup_deferred() ")
+        schema_editor.execute(f"CREATE TABLE {DEFERRAL_TABLE} (deferred integer NOT NULL)", params=None)
+        _create(schema_editor, f"WHEN NOT EXISTS (SELECT 1 FROM {DEFERRAL_TABLE}) ")
 
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "sqlite":
         _create(schema_editor, "")
+        schema_editor.execute(f"DROP TABLE {DEFERRAL_TABLE}", params=None)
 
 
 class Migration(migrations.Migration):

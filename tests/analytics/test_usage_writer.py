@@ -221,3 +221,16 @@ def test_inserts_after_a_batch_are_counted_by_the_trigger_again(alice):
     UsageRecord.objects.create(**usage_record_build(finished_context(alice))._asdict())
 
     assert UsageDaily.objects.aggregate(requests=Sum("requests"))["requests"] == 2
+
+
+def test_no_deferral_of_the_rollups_outlives_a_batch(alice):
+    from django.db import connection
+
+    usage_records_write([usage_record_build(finished_context(alice))])
+
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM analytics_rollup_deferral")
+            assert cursor.fetchone()[0] == 0
+    UsageRecord.objects.create(**usage_record_build(finished_context(alice))._asdict())
+    assert UsageDaily.objects.aggregate(requests=Sum("requests"))["requests"] == 2
