@@ -17,21 +17,22 @@ writer fell 20,000 records behind in a minute of soak.
 from __future__ import annotations
 
 import importlib
-import sqlite3
+
+import orjson
 
 DEFERRAL_TABLE = "analytics_rollup_deferral"
 BATCH_TABLE = "analytics_usage_batch"
 _frozen = importlib.import_module("analytics.migrations.0003_usage_rollup_triggers")
 
 
-def insert_batch(connection, cursor, table: str, columns: str, rows: list[list]) -> None:
+def insert_batch(cursor, table: str, columns: str, rows: list[list]) -> None:
     """Insert `rows` (values for `columns`) into `table` and their totals into the rollups.
 
     Runs inside the caller's transaction; a request id already stored (or twice in the batch)
     is skipped and counted once.
     """
     cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {BATCH_TABLE} AS SELECT {columns} FROM {table} WHERE 0")
-    _stage(connection, cursor, columns, rows)
+    _stage(cursor, columns, rows)
     cursor.execute(
         f"DELETE FROM temp.{BATCH_TABLE} WHERE request_id IN (SELECT request_id FROM {table}) "
         f"OR rowid NOT IN (SELECT MIN(rowid) FROM temp.{BATCH_TABLE} GROUP BY request_id)"
@@ -44,18 +45,16 @@ def insert_batch(connection, cursor, table: str, columns: str, rows: list[list])
     cursor.execute(f"DELETE FROM temp.{BATCH_TABLE}")
 
 
-def _stage(connection, cursor, columns: str, rows: list[list]) -> None:
-    """The rows into the staging table in as few statements as SQLite's variable limit allows
-    (not executemany: a step, so a GIL release, per row)."""
+def _stage(cursor, columns: str, rows: list[list]) -> None:
+    """The rows into the staging table as one JSON parameter: one statement, one step, and one
+    SQL text whatever the batch size (a VALUES list per size filled sqlite3's statement cache
+    with 128 statements of up to 13,000 parameters, +54 MiB per worker)."""
     width = len(rows[0])
-    row_placeholder = f"({', '.join(['%s'] * width)})"
-    per_statement = max(1, connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
-    for start in range(0, len(rows), per_statement):
-        chunk = rows[start:start + per_statement]
-        cursor.execute(
-            f"INSERT INTO temp.{BATCH_TABLE} ({columns}) VALUES {', '.join([row_placeholder] * len(chunk))}",
-            [value for row in chunk for value in row],
-        )
+    values = ", ".join(f"json_extract(value, '$[{index}]')" for index in range(width))
+    cursor.execute(
+        f"INSERT INTO temp.{BATCH_TABLE} ({columns}) SELECT {values} FROM json_each(%s)",
+        [orjson.dumps(rows, default=str).decode()],
+    )
 
 
 def _rollup_statements() -> tuple[str, str]:
