@@ -111,7 +111,7 @@ def usage_records_write(records: Iterable[UsageRow]) -> int:
                 # One statement, so the statement-level rollup trigger runs once per batch, not per row.
                 cursor.execute(_insert_sql(connection), [list(column) for column in zip(*rows)])
             elif connection.vendor == "sqlite":
-                sqlite_rollups.insert_batch(cursor, UsageRecord._meta.db_table, _columns(connection), rows)
+                sqlite_rollups.insert_batch(connection, cursor, UsageRecord._meta.db_table, _columns(connection), rows)
             else:
                 cursor.executemany(_insert_sql(connection), rows)
         if key_ids:

@@ -17,22 +17,22 @@ writer fell 20,000 records behind in a minute of soak.
 from __future__ import annotations
 
 import importlib
-
-import orjson
+import sqlite3
 
 DEFERRAL_TABLE = "analytics_rollup_deferral"
 BATCH_TABLE = "analytics_usage_batch"
+ROWS_PER_STATEMENT = 50
 _frozen = importlib.import_module("analytics.migrations.0003_usage_rollup_triggers")
 
 
-def insert_batch(cursor, table: str, columns: str, rows: list[list]) -> None:
+def insert_batch(connection, cursor, table: str, columns: str, rows: list[list]) -> None:
     """Insert `rows` (values for `columns`) into `table` and their totals into the rollups.
 
     Runs inside the caller's transaction; a request id already stored (or twice in the batch)
     is skipped and counted once.
     """
     cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {BATCH_TABLE} AS SELECT {columns} FROM {table} WHERE 0")
-    _stage(cursor, columns, rows)
+    _stage(connection, cursor, columns, rows)
     cursor.execute(
         f"DELETE FROM temp.{BATCH_TABLE} WHERE request_id IN (SELECT request_id FROM {table}) "
         f"OR rowid NOT IN (SELECT MIN(rowid) FROM temp.{BATCH_TABLE} GROUP BY request_id)"
@@ -45,16 +45,23 @@ def insert_batch(cursor, table: str, columns: str, rows: list[list]) -> None:
     cursor.execute(f"DELETE FROM temp.{BATCH_TABLE}")
 
 
-def _stage(cursor, columns: str, rows: list[list]) -> None:
-    """The rows into the staging table as one JSON parameter: one statement, one step, and one
-    SQL text whatever the batch size (a VALUES list per size filled sqlite3's statement cache
-    with 128 statements of up to 13,000 parameters, +54 MiB per worker)."""
+def _stage(connection, cursor, columns: str, rows: list[list]) -> None:
+    """The rows into the staging table, ROWS_PER_STATEMENT at a time, always with the same SQL.
+
+    Not executemany (a step, so a GIL release, per row), and not one VALUES list sized to the
+    batch: sqlite3 keeps 128 prepared statements per connection, and one per batch size, each
+    with up to 13,000 parameters, grew a worker by 54 MiB. So the last chunk is padded with
+    copies of its last row, which the de-duplication in insert_batch removes.
+    """
     width = len(rows[0])
-    values = ", ".join(f"json_extract(value, '$[{index}]')" for index in range(width))
-    cursor.execute(
-        f"INSERT INTO temp.{BATCH_TABLE} ({columns}) SELECT {values} FROM json_each(%s)",
-        [orjson.dumps(rows, default=str).decode()],
-    )
+    variable_limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per_statement = min(ROWS_PER_STATEMENT, variable_limit // width)
+    row_placeholder = f"({', '.join(['%s'] * width)})"
+    sql = f"INSERT INTO temp.{BATCH_TABLE} ({columns}) VALUES {', '.join([row_placeholder] * per_statement)}"
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start:start + per_statement]
+        chunk += [chunk[-1]] * (per_statement - len(chunk))
+        cursor.execute(sql, [value for row in chunk for value in row])
 
 
 def _rollup_statements() -> tuple[str, str]:

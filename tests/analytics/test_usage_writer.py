@@ -234,3 +234,12 @@ def test_no_deferral_of_the_rollups_outlives_a_batch(alice):
             assert cursor.fetchone()[0] == 0
     UsageRecord.objects.create(**usage_record_build(finished_context(alice))._asdict())
     assert UsageDaily.objects.aggregate(requests=Sum("requests"))["requests"] == 2
+
+
+def test_a_large_batch_is_stored_and_counted_whole(alice):
+    rows = [usage_record_build(finished_context(alice)) for _ in range(123)]
+
+    usage_records_write(rows)
+
+    assert UsageRecord.objects.count() == 123
+    assert UsageDaily.objects.aggregate(requests=Sum("requests"))["requests"] == 123
