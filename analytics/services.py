@@ -1,11 +1,11 @@
 """Writes of usage records: built once per request, written in batches by the recorder.
 
 A record travels as a `UsageRow` (a named tuple of column values), not as a model instance, and a
-batch goes in as one `executemany` of a prepared INSERT: building model instances and letting
-bulk_create compile every field of every row cost a busy gateway worker about a fifth of its CPU.
-PostgreSQL takes a batch as one INSERT ... SELECT FROM unnest, so its statement-level rollup trigger
-(migration 0003) runs once per batch; SQLite stages it and rolls it up in one grouped upsert
-(analytics/sqlite_rollups.py) instead of a trigger run per row.
+batch goes in through prepared SQL: building model instances and letting bulk_create compile every
+field of every row cost a busy gateway worker about a fifth of its CPU. PostgreSQL takes a batch as
+one INSERT ... SELECT FROM unnest, so its statement-level rollup trigger (migration 0003) runs once
+per batch; SQLite stages it and rolls it up in one grouped upsert (analytics/sqlite_rollups.py)
+instead of a trigger run per row. Those are the two databases migration 0003 supports.
 """
 from __future__ import annotations
 
@@ -109,11 +109,9 @@ def usage_records_write(records: Iterable[UsageRow]) -> int:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 # One statement, so the statement-level rollup trigger runs once per batch, not per row.
-                cursor.execute(_insert_sql(connection), [list(column) for column in zip(*rows)])
-            elif connection.vendor == "sqlite":
-                sqlite_rollups.insert_batch(connection, cursor, UsageRecord._meta.db_table, _columns(connection), rows)
+                cursor.execute(_postgres_insert_sql(connection), [list(column) for column in zip(*rows)])
             else:
-                cursor.executemany(_insert_sql(connection), rows)
+                sqlite_rollups.insert_batch(connection, cursor, UsageRecord._meta.db_table, _columns(connection), rows)
         if key_ids:
             GatewayKey.objects.filter(id__in=key_ids).exclude(last_used_at__gt=now - LAST_USED_RESOLUTION).update(
                 last_used_at=now
@@ -168,25 +166,19 @@ def _datetime_adapted(value: dt.datetime, connection) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
 
-_insert_sql_by_vendor: dict[str, str] = {}
+_postgres_sql: str | None = None  # built once: it depends only on the model and the vendor
 
 
-def _insert_sql(connection) -> str:
-    sql = _insert_sql_by_vendor.get(connection.vendor)
-    if sql is None:
+def _postgres_insert_sql(connection) -> str:
+    global _postgres_sql
+    if _postgres_sql is None:
         quote = connection.ops.quote_name
-        fields = _row_fields()
-        if connection.vendor == "postgresql":
-            values = f"SELECT * FROM unnest({', '.join(f'%s::{f.db_type(connection)}[]' for f in fields)})"
-        else:
-            values = f"VALUES ({', '.join(['%s'] * len(fields))})"
-        sql = (
-            f"INSERT INTO {quote(UsageRecord._meta.db_table)} ({_columns(connection)}) "
-            f"{values} "
+        arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in _row_fields())
+        _postgres_sql = (
+            f"INSERT INTO {quote(UsageRecord._meta.db_table)} ({_columns(connection)}) SELECT * FROM unnest({arrays}) "
             f"ON CONFLICT ({quote(UsageRecord._meta.get_field('request_id').column)}) DO NOTHING"
         )
-        _insert_sql_by_vendor[connection.vendor] = sql
-    return sql
+    return _postgres_sql
 
 
 def _columns(connection) -> str:
