@@ -4,7 +4,6 @@
 gateway's whole budget); everything else goes to Django's ASGIHandler with the full middleware
 stack. Both get the body size limit here, before a byte of an oversized body is read.
 """
-import json
 import logging
 
 from django.conf import settings
@@ -87,13 +86,11 @@ class RequestTooLarge(Exception):
 
 
 async def _too_large(send, limit: int) -> None:
-    body = json.dumps(
-        {"error": {"message": f"The request body is larger than {limit} bytes.", "type": "invalid_request_error",
-                   "param": None, "code": "request_too_large"}}
-    ).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
+    from gateway.asgi import send_json
+    from gateway.errors import PayloadTooLargeError
+    from gateway.replies import error_reply
+
+    await send_json(send, error_reply(PayloadTooLargeError(f"The request body is larger than {limit} bytes.")))
 
 
 def build_application() -> GatewayApplication:
