@@ -119,10 +119,10 @@ class V1Application:
             return
         headers = read_headers(scope)
         watch = DisconnectWatch(receive)
-        started = False
+        has_reply = False
         try:
             reply = await endpoints.answer(scope["method"], scope["path"], headers.get, body)
-            started = True
+            has_reply = True
             if isinstance(reply, JSONReply):
                 await send_json(send, reply)
             else:
@@ -133,7 +133,7 @@ class V1Application:
             asyncio.current_task().uncancel()  # our own cancellation, done with: the client is gone
         except Exception:
             logger.exception("unexpected error answering %s %s", scope["method"], scope["path"])
-            if not started:
+            if not has_reply:  # after that, the response may have started: nothing more can be sent
                 await send_json(send, error_reply(INTERNAL_ERROR))
         finally:
             watch.stop()

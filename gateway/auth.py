@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 
 from gateway.conf import settings
-
 from gateway.dbthread import run_db
 from gateway.errors import AuthenticationError
 from gateway.principal import GatewayPrincipal

@@ -31,8 +31,8 @@ from decimal import Decimal
 from typing import Any, Callable
 
 import orjson
-from gateway.conf import settings
 
+from gateway.conf import settings
 from gateway.providers.base import Usage
 
 logger = logging.getLogger(__name__)

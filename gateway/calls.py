@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import AsyncIterator, Callable
 
 import httpx
-from gateway.conf import settings
 
+from gateway.conf import settings
 from gateway.context import RequestContext
 from gateway.errors import AllProvidersFailedError, GatewayError, InvalidRequestError, UpstreamError
 from gateway.providers import get_adapter

@@ -12,8 +12,6 @@ import asyncio
 import time
 from decimal import Decimal
 
-from gateway.conf import settings
-
 from analytics import metrics, recorder
 from analytics.services import usage_record_build
 from gateway import calls, ratelimit, streaming
@@ -21,6 +19,7 @@ from gateway.cache import CachedAnswer, cache_key, get_response_cache, is_cachea
 from gateway.cache import replay_as_chunks, replay_as_completion
 from gateway.calls import Candidate, FailureLog
 from gateway.classifier import estimate_tokens
+from gateway.conf import settings
 from gateway.context import RequestContext
 from gateway.decision import Decision, decide
 from gateway.errors import GatewayError, PermissionDeniedError

@@ -39,9 +39,9 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 from typing import Awaitable, Callable
 
-from gateway.conf import settings
 from redis.exceptions import RedisError
 
+from gateway.conf import settings
 from gateway.errors import RateLimitedError
 from gateway.principal import GatewayPrincipal
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from asgiref.sync import sync_to_async
-from gateway.conf import settings
 from django.core.cache import cache
 
+from gateway.conf import settings
 from gateway.shared_cache import call as shared_call
 
 logger = logging.getLogger(__name__)

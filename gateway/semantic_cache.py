@@ -30,10 +30,10 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from gateway.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from gateway.cache import CachedAnswer, answer_fields, canonical_json, is_cacheable
+from gateway.conf import settings
 from gateway.embedders import Embedder, build_embedder
 from gateway.shared_cache import call_on as shared_call
 

@@ -11,7 +11,6 @@ import time
 from dataclasses import dataclass
 
 from gateway.conf import settings
-
 from gateway.dbthread import run_db
 from gateway.preferences import Preferences
 from gateway.singleflight import SingleFlight

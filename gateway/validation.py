@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from gateway.conf import settings
 
+from gateway.conf import settings
 from gateway.errors import InvalidRequestError
 
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
